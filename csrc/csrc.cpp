@@ -1,0 +1,34 @@
+#include "csrc.h"
+
+#include <torch/torch.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+// CSRC_TRY runs body and turns any exception into the returned error string.
+#define CSRC_TRY(body)                                                         \
+  try {                                                                        \
+    body;                                                                      \
+    return nullptr;                                                            \
+  } catch (const std::exception &e) {                                          \
+    return strdup(e.what());                                                   \
+  } catch (...) {                                                              \
+    return strdup("unknown C++ exception");                                    \
+  }
+
+extern "C" {
+
+void csrc_free(void *p) { free(p); }
+
+void csrc_torch_version(char *buf, int len) {
+  if (len <= 0) return;
+  strncpy(buf, TORCH_VERSION, len - 1);
+  buf[len - 1] = 0;
+}
+
+char *csrc_cuda_device_count(int *count) {
+  CSRC_TRY(*count = (int)torch::cuda::device_count());
+}
+
+} // extern "C"
