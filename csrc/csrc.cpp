@@ -31,4 +31,10 @@ char *csrc_cuda_device_count(int *count) {
   CSRC_TRY(*count = (int)torch::cuda::device_count());
 }
 
+char *csrc_manual_seed(uint64_t seed) { CSRC_TRY(torch::manual_seed(seed)); }
+
+char *csrc_set_num_threads(int n) { CSRC_TRY(at::set_num_threads(n)); }
+
+int csrc_get_num_threads(void) { return at::get_num_threads(); }
+
 } // extern "C"

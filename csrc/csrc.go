@@ -41,3 +41,18 @@ func CUDADeviceCount() (int, error) {
 	}
 	return int(n), nil
 }
+
+// TakeError converts a malloc'd C error string (from gotch's get_and_reset_last_err, or from csrc)
+// into an error and frees it; nil stays nil.
+func TakeError(msg unsafe.Pointer) error {
+	return errorFrom((*C.char)(msg))
+}
+
+// ManualSeed seeds libtorch's generators (CPU and every CUDA device), like torch.manual_seed.
+func ManualSeed(seed uint64) error { return errorFrom(C.csrc_manual_seed(C.uint64_t(seed))) }
+
+// SetNumThreads sets libtorch's intra-op thread count, like torch.set_num_threads.
+func SetNumThreads(n int) error { return errorFrom(C.csrc_set_num_threads(C.int(n))) }
+
+// NumThreads is libtorch's intra-op thread count, like torch.get_num_threads.
+func NumThreads() int { return int(C.csrc_get_num_threads()) }

@@ -21,6 +21,11 @@ void csrc_free(void *p);
 void csrc_torch_version(char *buf, int len);
 char *csrc_cuda_device_count(int *count);
 
+// Seeds every generator: the CPU one and, when CUDA is present, each device's.
+char *csrc_manual_seed(uint64_t seed);
+char *csrc_set_num_threads(int n);
+int csrc_get_num_threads(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,77 @@
+# The two commands a fresh machine needs: `make run` (the main job) and `make test` (the tests).
+# Both call `setup`, which installs what is missing. `make help` lists every target.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Debian/Ubuntu packages setup installs when missing (as root, with apt): libtorch (CPU), OpenBLAS
+# (without it libtorch falls back to the reference BLAS and Linear layers run 5.6x slower), and the
+# Python original's torch and torchvision, which the parity tests and the benchmarks run.
+APT_PACKAGES ?= libtorch-dev libopenblas0-pthread python3-torch python3-torchvision python3-numpy g++
+
+# Where the data lives: an ImageFolder tree (train/, test/) or the CIFAR-10 binary release.
+DATA ?= data/cifar10
+# Where runs write their outputs.
+OUT ?= runs/latest
+# Extra flags for the main job, e.g. ARGS="--device cuda --ae-epochs 1".
+ARGS ?=
+# Flags for go test, e.g. TESTFLAGS="-short -run Conv".
+TESTFLAGS ?=
+
+OVERLAY := $(CURDIR)/build/overlay.json
+export GOFLAGS := -mod=vendor -overlay=$(OVERLAY)
+# Tests pick the first interpreter that imports torch among $PYTHON, python3, /usr/bin/python3.
+PYTHON ?= $(shell for p in python3 /usr/bin/python3; do $$p -c 'import torch' 2>/dev/null && { echo $$p; break; }; done)
+export PYTHON
+
+.PHONY: help setup deps vendor configure build test vet run bench data clean
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@echo "Variables: DATA=$(DATA) OUT=$(OUT) LIBTORCH=<dir> ARGS=... TESTFLAGS=..."
+
+setup: deps vendor configure ## Install what is missing, vendor the Go modules, adapt gotch to libtorch
+
+deps: ## Install the system packages (Debian/Ubuntu, as root) when missing
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ -n "$(LIBTORCH)" ]; then echo "setup: LIBTORCH is set; not installing $$missing"; exit 0; fi; \
+	if ! command -v apt-get >/dev/null; then echo "setup: no apt-get: install libtorch yourself and set LIBTORCH (see README)"; exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then echo "setup: missing $$missing; run 'sudo make deps' or install them"; exit 1; fi; \
+	echo "setup: apt-get install $$missing"; \
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null
+
+vendor: vendor/modules.txt
+vendor/modules.txt: go.mod go.sum
+	GOFLAGS= go mod vendor
+	@touch $@
+
+configure: vendor ## Find libtorch and adapt gotch to it (cached per libtorch)
+	@GOFLAGS=-mod=vendor go run ./cmd/torchconfig
+
+build: setup ## Build the binaries into bin/
+	go build -o bin/ ./cmd/...
+
+vet: setup
+	go vet ./...
+
+test: setup ## Run the tests (Go, parity against PyTorch, the Python original's self-test)
+	go vet ./...
+	go test $(TESTFLAGS) ./...
+	@if [ -n "$(PYTHON)" ]; then \
+	  for g in $$(find torch -path '*/testdata/*' -name gen.py); do $(PYTHON) $$g --check || exit 1; done; \
+	  $(PYTHON) -m unittest discover -s bench/python -p 'test_*.py'; \
+	else echo "test: no python3 with torch: parity fixtures and the Python original not checked"; fi
+
+run: build ## Run the main job: the seed's recipe on CIFAR-10 in $(DATA), outputs in $(OUT)
+	@test -d "$(DATA)" || { echo "run: no data in $(DATA): run 'make data' or set DATA=<dir>"; exit 1; }
+	bin/aecifar run --data "$(DATA)" --out "$(OUT)" $(ARGS)
+
+bench: build ## Benchmark Go against the Python original on this machine
+	go test -run '^$$' -bench . -benchtime 2s ./bench/...
+
+data: ## Put CIFAR-10 in $(DATA): the official download, or CIFAR10_ARCHIVE=FILE to unpack a local one
+	GOFLAGS=-mod=vendor go run ./cmd/aecifar data --data "$(DATA)" $(if $(CIFAR10_ARCHIVE),--archive "$(CIFAR10_ARCHIVE)")
+
+clean: ## Remove build products (not runs or data)
+	rm -rf bin build

@@ -1,0 +1,58 @@
+package torch
+
+import (
+	"fmt"
+	"runtime"
+
+	lib "github.com/sugarme/gotch/libtch"
+)
+
+// Backward is tensor.backward() for a scalar tensor: it accumulates gradients into the leaves.
+func (t *Tensor) Backward() error {
+	if err := inputErr("backward", t); err != nil {
+		return err
+	}
+	if err := locked(func() { lib.AtBackward(t.c, 0, 0) }); err != nil {
+		return fmt.Errorf("torch.backward: %w", err)
+	}
+	return nil
+}
+
+// RequiresGrad is tensor.requires_grad.
+func (t *Tensor) RequiresGrad() bool { return t.Defined() && lib.AtRequiresGrad(t.c) }
+
+// SetRequiresGrad is tensor.requires_grad_(b); it returns t.
+func (t *Tensor) SetRequiresGrad(b bool) *Tensor {
+	return t.inPlace(call("requires_grad_", func(out *lib.Ctensor) { lib.AtgSetRequiresGrad(out, t.c, b2i(b)) }, t))
+}
+
+// Grad is tensor.grad: a new handle on the accumulated gradient, which the caller drops; nil when
+// there is none yet.
+func (t *Tensor) Grad() *Tensor {
+	g := call("grad", func(out *lib.Ctensor) { lib.AtgGrad(out, t.c) }, t)
+	if g.err == nil && !lib.AtDefined(g.c) {
+		Keep(g).Drop()
+		return nil
+	}
+	return g
+}
+
+// NoGrad runs f with gradient recording off, like `with torch.no_grad():`. libtorch's grad mode is
+// per OS thread, so the goroutine stays locked to its thread while f runs; ops f starts on other
+// goroutines are not covered.
+func NoGrad(f func()) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	prev := lib.AtGradSetEnabled(0)
+	defer lib.AtGradSetEnabled(prev)
+	f()
+}
+
+// IsGradEnabled is torch.is_grad_enabled() for the calling goroutine's thread.
+func IsGradEnabled() bool {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	prev := lib.AtGradSetEnabled(1)
+	lib.AtGradSetEnabled(prev)
+	return prev != 0
+}

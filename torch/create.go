@@ -1,0 +1,198 @@
+package torch
+
+import (
+	"fmt"
+	"unsafe"
+
+	lib "github.com/sugarme/gotch/libtch"
+)
+
+// Element is a Go type with a tensor dtype.
+type Element interface {
+	~float32 | ~float64 | ~int64 | ~int32 | ~int16 | ~int8 | ~uint8 | ~bool
+}
+
+func dtypeOf[T Element]() DType {
+	var z T
+	switch any(z).(type) {
+	case float32:
+		return Float32
+	case float64:
+		return Float64
+	case int64:
+		return Int64
+	case int32:
+		return Int32
+	case int16:
+		return Int16
+	case int8:
+		return Int8
+	case uint8:
+		return Uint8
+	case bool:
+		return Bool
+	}
+	panic("unreachable")
+}
+
+// FromSlice copies data into a new CPU tensor of the given shape, like torch.tensor(data).view(shape).
+func FromSlice[T Element](data []T, shape ...int64) *Tensor {
+	n, err := shapeNumel(shape)
+	if err != nil {
+		return errTensor(fmt.Errorf("torch.FromSlice: %w", err))
+	}
+	if n != int64(len(data)) {
+		return errTensor(fmt.Errorf("torch.FromSlice: %d values do not fill shape %v (%d elements)", len(data), shape, n))
+	}
+	dt := dtypeOf[T]()
+	dims := shape
+	if len(dims) == 0 {
+		dims = []int64{1} // libtch needs a non-empty dims array; view it back to a scalar below
+	}
+	var p unsafe.Pointer
+	var zero [1]T
+	if len(data) > 0 {
+		p = unsafe.Pointer(&data[0])
+	} else {
+		p = unsafe.Pointer(&zero[0])
+	}
+	var c lib.Ctensor
+	err = locked(func() { c = lib.AtTensorOfData(p, dims, uint(len(dims)), uint(dt.Size()), int(dt.code())) })
+	if err != nil {
+		return errTensor(fmt.Errorf("torch.FromSlice: %w", err))
+	}
+	t := wrap(c)
+	if len(shape) == 0 {
+		v := t.View()
+		t.Drop()
+		return v
+	}
+	return t
+}
+
+// Scalar is a 0-dimensional tensor holding v.
+func Scalar[T Element](v T) *Tensor { return FromSlice([]T{v}) }
+
+// Options are a new tensor's dtype and device, defaulting to float32 on the CPU like PyTorch's.
+type Options struct {
+	DType  DType
+	Device Device
+}
+
+func opts(o []Options) (int32, int32) {
+	if len(o) == 0 {
+		return Float32.code(), -1
+	}
+	return o[0].DType.code(), o[0].Device.code()
+}
+
+// Zeros is torch.zeros(shape); pass Options for another dtype or device.
+func Zeros(shape []int64, o ...Options) *Tensor {
+	k, d := opts(o)
+	return call("zeros", func(out *lib.Ctensor) { lib.AtgZeros(out, nonEmpty(shape), len(shape), k, d) })
+}
+
+// Ones is torch.ones(shape).
+func Ones(shape []int64, o ...Options) *Tensor {
+	k, d := opts(o)
+	return call("ones", func(out *lib.Ctensor) { lib.AtgOnes(out, nonEmpty(shape), len(shape), k, d) })
+}
+
+// Empty is torch.empty(shape).
+func Empty(shape []int64, o ...Options) *Tensor {
+	k, d := opts(o)
+	return call("empty", func(out *lib.Ctensor) { lib.AtgEmpty(out, nonEmpty(shape), len(shape), k, d) })
+}
+
+// Rand is torch.rand(shape): uniform on [0, 1).
+func Rand(shape []int64, o ...Options) *Tensor {
+	k, d := opts(o)
+	return call("rand", func(out *lib.Ctensor) { lib.AtgRand(out, nonEmpty(shape), len(shape), k, d) })
+}
+
+// Randn is torch.randn(shape): standard normal.
+func Randn(shape []int64, o ...Options) *Tensor {
+	k, d := opts(o)
+	return call("randn", func(out *lib.Ctensor) { lib.AtgRandn(out, nonEmpty(shape), len(shape), k, d) })
+}
+
+// nonEmpty gives libtch's generated wrappers, which take &s[0], a valid pointer for empty shapes.
+func nonEmpty(s []int64) []int64 {
+	if len(s) == 0 {
+		return []int64{0}
+	}
+	return s
+}
+
+// copyOut copies t's elements (converted to dtype dt, on the CPU, contiguous) into dst.
+func copyOut(name string, t *Tensor, dt DType, dst unsafe.Pointer, n int) error {
+	if err := inputErr(name, t); err != nil {
+		return err
+	}
+	src := t
+	if t.DType() != dt || t.Device() != CPU || !t.IsContiguous() {
+		src = call(name, func(out *lib.Ctensor) { lib.AtgToDevice(out, t.c, -1, dt.code(), 0, 0) }, t)
+		if src.err != nil {
+			return src.err
+		}
+		src = Keep(src)
+		defer src.Drop()
+		if !src.IsContiguous() {
+			c := Keep(src.Contiguous())
+			defer c.Drop()
+			src = c
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	return locked(func() { lib.AtCopyData(src.c, dst, uint(n), uint(dt.Size())) })
+}
+
+// Float32s copies the tensor's values out as float32, in row-major order.
+func (t *Tensor) Float32s() ([]float32, error) { return values[float32](t, "Float32s") }
+
+// Float64s copies the tensor's values out as float64.
+func (t *Tensor) Float64s() ([]float64, error) { return values[float64](t, "Float64s") }
+
+// Int64s copies the tensor's values out as int64.
+func (t *Tensor) Int64s() ([]int64, error) { return values[int64](t, "Int64s") }
+
+func values[T Element](t *Tensor, name string) ([]T, error) {
+	if err := inputErr(name, t); err != nil {
+		return nil, err
+	}
+	v := make([]T, t.Numel())
+	var p unsafe.Pointer
+	if len(v) > 0 {
+		p = unsafe.Pointer(&v[0])
+	}
+	if err := copyOut(name, t, dtypeOf[T](), p, len(v)); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// Item is tensor.item() for a one-element tensor, as float64.
+func (t *Tensor) Item() (float64, error) {
+	if err := inputErr("Item", t); err != nil {
+		return 0, err
+	}
+	if n := t.Numel(); n != 1 {
+		return 0, fmt.Errorf("torch.Item: a tensor with %d elements cannot be converted to a scalar", n)
+	}
+	v, err := t.Float64s()
+	if err != nil {
+		return 0, err
+	}
+	return v[0], nil
+}
+
+// MustItem is Item that panics on error.
+func (t *Tensor) MustItem() float64 {
+	v, err := t.Item()
+	if err != nil {
+		panic(err)
+	}
+	return v
+}

@@ -1,0 +1,107 @@
+package torch
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/aecifar/aecifar/csrc"
+)
+
+// Device is where a tensor lives: CPU or one CUDA device.
+type Device struct {
+	Type  string // "cpu" or "cuda"
+	Index int    // CUDA device index; 0 for the CPU
+}
+
+// CPU is the host.
+var CPU = Device{Type: "cpu"}
+
+// CUDA returns CUDA device i.
+func CUDA(i int) Device { return Device{Type: "cuda", Index: i} }
+
+func (d Device) String() string {
+	if d.Type == "cuda" {
+		return "cuda:" + strconv.Itoa(d.Index)
+	}
+	return d.Type
+}
+
+// IsCUDA tells whether d is a CUDA device.
+func (d Device) IsCUDA() bool { return d.Type == "cuda" }
+
+// code is libtch's device code: -1 for the CPU, the index for CUDA.
+func (d Device) code() int32 {
+	if d.IsCUDA() {
+		return int32(d.Index)
+	}
+	return -1
+}
+
+func deviceOf(code int) Device {
+	if code < 0 {
+		return CPU
+	}
+	return CUDA(code)
+}
+
+// ParseDevice reads "cpu", "cuda", "cuda:N" (as torch.device does) and "auto" (CUDA 0 when available,
+// else the CPU). It checks that a CUDA device exists, so that "cuda" on a machine without a GPU fails
+// here with a clear message rather than at the first op.
+func ParseDevice(s string) (Device, error) {
+	n := CUDADeviceCount()
+	switch {
+	case s == "cpu":
+		return CPU, nil
+	case s == "auto":
+		if n > 0 {
+			return CUDA(0), nil
+		}
+		return CPU, nil
+	case s == "cuda" || strings.HasPrefix(s, "cuda:"):
+		i := 0
+		if s != "cuda" {
+			v, err := strconv.Atoi(s[len("cuda:"):])
+			if err != nil || v < 0 {
+				return Device{}, fmt.Errorf("invalid device %q: want cpu, cuda, cuda:N or auto", s)
+			}
+			i = v
+		}
+		if n == 0 {
+			return Device{}, fmt.Errorf("device %q: no CUDA device available (this libtorch %s sees none)", s, csrc.TorchVersion())
+		}
+		if i >= n {
+			return Device{}, fmt.Errorf("device %q: only %d CUDA device(s) available", s, n)
+		}
+		return CUDA(i), nil
+	}
+	return Device{}, fmt.Errorf("invalid device %q: want cpu, cuda, cuda:N or auto", s)
+}
+
+// CUDADeviceCount is the number of CUDA devices libtorch sees, like torch.cuda.device_count.
+func CUDADeviceCount() int {
+	n, err := csrc.CUDADeviceCount()
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+// CUDAIsAvailable is like torch.cuda.is_available.
+func CUDAIsAvailable() bool { return CUDADeviceCount() > 0 }
+
+// Version is the version of the libtorch the binary was built against.
+func Version() string { return csrc.TorchVersion() }
+
+// ManualSeed seeds every generator, like torch.manual_seed.
+func ManualSeed(seed uint64) {
+	if err := csrc.ManualSeed(seed); err != nil {
+		panic(err) // only fails if libtorch itself is broken
+	}
+}
+
+// SetNumThreads is torch.set_num_threads; GetNumThreads is torch.get_num_threads.
+func SetNumThreads(n int) error { return csrc.SetNumThreads(n) }
+
+// GetNumThreads is torch.get_num_threads.
+func GetNumThreads() int { return csrc.NumThreads() }

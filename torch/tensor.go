@@ -1,0 +1,224 @@
+package torch
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/aecifar/aecifar/csrc"
+	lib "github.com/sugarme/gotch/libtch"
+)
+
+// Tensor is a handle to a libtorch tensor, or an error in its place (see the package doc).
+type Tensor struct {
+	c       lib.Ctensor
+	err     error
+	scope   *Scope
+	cleanup runtime.Cleanup
+}
+
+var live atomic.Int64
+
+// LiveTensors is the number of tensor handles created and not yet freed.
+func LiveTensors() int64 { return live.Load() }
+
+// wrap takes ownership of a handle libtorch returned.
+func wrap(c lib.Ctensor) *Tensor {
+	t := &Tensor{c: c}
+	live.Add(1)
+	t.cleanup = runtime.AddCleanup(t, freeHandle, c)
+	return t
+}
+
+func freeHandle(c lib.Ctensor) {
+	lib.AtFree(c)
+	live.Add(-1)
+}
+
+// errTensor is a tensor that holds err instead of a handle.
+func errTensor(err error) *Tensor { return &Tensor{err: err} }
+
+// ErrDropped is returned by ops on a tensor whose handle was freed.
+var ErrDropped = errors.New("torch: use of a dropped tensor")
+
+// Drop frees the handle now. It is idempotent and safe on nil and error tensors.
+func (t *Tensor) Drop() {
+	if t == nil || t.c == nil {
+		return
+	}
+	t.cleanup.Stop()
+	c := t.c
+	t.c = nil
+	if t.err == nil {
+		t.err = ErrDropped
+	}
+	freeHandle(c)
+}
+
+// Err is the error this tensor holds: the first failure of the ops that produced it, or ErrDropped.
+func (t *Tensor) Err() error {
+	if t == nil {
+		return errors.New("torch: nil tensor")
+	}
+	return t.err
+}
+
+// MustOK panics with the tensor's error, if any, and returns t.
+func (t *Tensor) MustOK() *Tensor {
+	if err := t.Err(); err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// Defined tells whether t holds a handle (false after Drop or for an error tensor).
+func (t *Tensor) Defined() bool { return t != nil && t.err == nil && t.c != nil }
+
+// call runs one libtch op that writes nout result handles into out, reading gotch's thread-local error
+// on the same OS thread. inputs are checked first: an error or dropped input short-circuits.
+func call(name string, f func(out *lib.Ctensor), inputs ...*Tensor) *Tensor {
+	var scope *Scope
+	for _, in := range inputs {
+		if in == nil {
+			continue
+		}
+		if in.err != nil {
+			return errTensor(in.err)
+		}
+		if in.c == nil {
+			return errTensor(fmt.Errorf("torch.%s: %w", name, ErrDropped))
+		}
+		if scope == nil {
+			scope = in.scope
+		}
+	}
+	var out [1]lib.Ctensor
+	if err := locked(func() { f(&out[0]) }); err != nil {
+		return errTensor(fmt.Errorf("torch.%s: %w", name, err))
+	}
+	t := wrap(out[0])
+	if scope != nil {
+		scope.add(t)
+	}
+	return t
+}
+
+// locked runs f on a locked OS thread and returns the error gotch left for it.
+func locked(f func()) error {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	f()
+	return takeLastErr()
+}
+
+func takeLastErr() error {
+	if p := lib.GetAndResetLastErr(); p != nil {
+		return csrc.TakeError(unsafe.Pointer(p))
+	}
+	return nil
+}
+
+// inputErr is the first error among tensors a non-tensor-returning function is about to use.
+func inputErr(name string, ts ...*Tensor) error {
+	for _, t := range ts {
+		if t == nil {
+			return fmt.Errorf("torch.%s: nil tensor", name)
+		}
+		if t.err != nil {
+			return t.err
+		}
+		if t.c == nil {
+			return fmt.Errorf("torch.%s: %w", name, ErrDropped)
+		}
+	}
+	return nil
+}
+
+// Dim is the number of dimensions (0 for an error tensor).
+func (t *Tensor) Dim() int {
+	if !t.Defined() {
+		return 0
+	}
+	return int(lib.AtDim(t.c))
+}
+
+// Shape is the size of each dimension, like tensor.shape (nil for an error tensor).
+func (t *Tensor) Shape() []int64 {
+	n := t.Dim()
+	if n == 0 {
+		if t.Defined() {
+			return []int64{}
+		}
+		return nil
+	}
+	s := make([]int64, n)
+	lib.AtShape(t.c, unsafe.Pointer(&s[0]))
+	return s
+}
+
+// Size is tensor.size(dim); negative dims count from the end.
+func (t *Tensor) Size(dim int) int64 {
+	s := t.Shape()
+	if dim < 0 {
+		dim += len(s)
+	}
+	if dim < 0 || dim >= len(s) {
+		return 0
+	}
+	return s[dim]
+}
+
+// Numel is the number of elements.
+func (t *Tensor) Numel() int64 {
+	if !t.Defined() {
+		return 0
+	}
+	n := int64(1)
+	for _, d := range t.Shape() {
+		n *= d
+	}
+	return n
+}
+
+// DType is the element type.
+func (t *Tensor) DType() DType {
+	if !t.Defined() {
+		return 0
+	}
+	return dtypeFromCode(lib.AtScalarType(t.c))
+}
+
+// Device is where the tensor lives.
+func (t *Tensor) Device() Device {
+	if !t.Defined() {
+		return CPU
+	}
+	return deviceOf(lib.AtDevice(t.c))
+}
+
+// IsContiguous is tensor.is_contiguous().
+func (t *Tensor) IsContiguous() bool { return t.Defined() && lib.AtIsContiguous(t.c) }
+
+func (t *Tensor) String() string {
+	if t == nil {
+		return "tensor(nil)"
+	}
+	if t.err != nil {
+		return fmt.Sprintf("tensor(error: %v)", t.err)
+	}
+	return fmt.Sprintf("tensor(shape=%v, dtype=%s, device=%s)", t.Shape(), t.DType(), t.Device())
+}
+
+// shapeNumel multiplies out a shape, rejecting negative sizes.
+func shapeNumel(shape []int64) (int64, error) {
+	n := int64(1)
+	for _, d := range shape {
+		if d < 0 {
+			return 0, fmt.Errorf("negative dimension in shape %v", shape)
+		}
+		n *= d
+	}
+	return n, nil
+}
