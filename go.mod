@@ -2,13 +2,15 @@ module github.com/aecifar/aecifar
 
 go 1.26.0
 
-require github.com/sugarme/gotch v0.9.1
+require (
+	github.com/sugarme/gotch v0.9.1
+	golang.org/x/image v0.48.0
+)
 
 require (
 	github.com/mitchellh/colorstring v0.0.0-20190213212951-d06e56a500db // indirect
 	github.com/rivo/uniseg v0.4.7 // indirect
 	github.com/schollz/progressbar/v3 v3.19.1 // indirect
-	golang.org/x/image v0.48.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect
 	golang.org/x/term v0.44.0 // indirect
 )

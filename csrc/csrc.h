@@ -26,6 +26,23 @@ char *csrc_manual_seed(uint64_t seed);
 char *csrc_set_num_threads(int n);
 int csrc_get_num_threads(void);
 
+// Frees a tensor handle that csrc allocated (the same as gotch's at_free).
+void csrc_tensor_free(csrc_tensor t);
+
+// Sets the gradient of each parameter to none, like optimizer.zero_grad(set_to_none=True).
+char *csrc_zero_grad(csrc_tensor *params, int n);
+
+// One step of PyTorch's single-tensor SGD over n parameters; parameters without a gradient are
+// skipped. bufs[i] is parameter i's momentum buffer: NULL until the first step allocates it.
+char *csrc_sgd_step(csrc_tensor *params, csrc_tensor *bufs, int n, double lr, double momentum,
+                    double dampening, double weight_decay, int nesterov);
+
+// One step of PyTorch's single-tensor Adam. State handles start NULL and are allocated on a
+// parameter's first step; steps[i] counts parameter i's steps.
+char *csrc_adam_step(csrc_tensor *params, csrc_tensor *exp_avgs, csrc_tensor *exp_avg_sqs,
+                     csrc_tensor *max_exp_avg_sqs, int64_t *steps, int n, double lr, double beta1,
+                     double beta2, double eps, double weight_decay, int amsgrad);
+
 #ifdef __cplusplus
 }
 #endif

@@ -222,3 +222,21 @@ func shapeNumel(shape []int64) (int64, error) {
 	}
 	return n, nil
 }
+
+// Handle is the libtorch handle (an at::Tensor *) for C++ code that works on this tensor, such as
+// csrc's; nil for a dropped or error tensor. The tensor keeps ownership.
+func (t *Tensor) Handle() unsafe.Pointer {
+	if !t.Defined() {
+		return nil
+	}
+	return unsafe.Pointer(t.c)
+}
+
+// FromHandle takes ownership of a handle that C++ code allocated (an at::Tensor *) and returns it
+// as a Tensor that belongs to no scope.
+func FromHandle(h unsafe.Pointer) *Tensor {
+	if h == nil {
+		return errTensor(errors.New("torch.FromHandle: nil handle"))
+	}
+	return wrap(lib.Ctensor(h))
+}

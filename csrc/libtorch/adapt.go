@@ -19,12 +19,19 @@ import (
 
 // AdapterVersion changes whenever the adapted output would change for the same inputs, so that
 // cached adaptations are redone.
-const AdapterVersion = "1"
+const AdapterVersion = "2"
 
 // The files of gotch's libtch package that the build replaces.
 const (
 	generatedHeader = "torch_api_generated.cpp.h"
 	libGo           = "lib.go"
+)
+
+// The adapted Go files are stored with a .txt suffix: as .go files, `go vet ./...` and `go build ./...`
+// would take the build directory for packages. The overlay maps them back to .go names.
+const (
+	libGoFile     = "lib.go.txt"
+	csrcFlagsFile = "cgo_flags.go.txt"
 )
 
 // Adaptation is the result of Adapt: where the overlay files are and which ops were stubbed.
@@ -137,17 +144,15 @@ func Adapt(in *Install, gotchDir, buildDir string, log io.Writer) (*Adaptation, 
 	if err := os.Mkdir(out, 0o755); err != nil {
 		return nil, err
 	}
-	files := map[string][]byte{
-		generatedHeader:   src,
-		libGo:             []byte(libGoSource(in)),
-		"cgo_flags.go":    []byte(csrcFlagsSource(in)),
-		"config.json":     in.ConfigJSON(),
-		"stubbed-ops.txt": []byte(stubListText(in, names)),
+	if err := os.WriteFile(filepath.Join(out, generatedHeader), src, 0o644); err != nil {
+		return nil, err
 	}
-	for name, data := range files {
-		if err := os.WriteFile(filepath.Join(out, name), data, 0o644); err != nil {
-			return nil, err
-		}
+	if err := writeSmallFiles(in, out); err != nil {
+		return nil, err
+	}
+	// The stub list is written last: its presence marks a complete adaptation.
+	if err := os.WriteFile(filepath.Join(out, "stubbed-ops.txt"), []byte(stubListText(in, names)), 0o644); err != nil {
+		return nil, err
 	}
 	os.RemoveAll(dir)
 	if err := os.Rename(out, dir); err != nil {
@@ -162,8 +167,8 @@ func writeSmallFiles(in *Install, dir string) error {
 		name string
 		data []byte
 	}{
-		{libGo, []byte(libGoSource(in))},
-		{"cgo_flags.go", []byte(csrcFlagsSource(in))},
+		{libGoFile, []byte(libGoSource(in))},
+		{csrcFlagsFile, []byte(csrcFlagsSource(in))},
 		{"config.json", in.ConfigJSON()},
 	}
 	for _, f := range files {
@@ -189,9 +194,9 @@ func WriteOverlay(path, gotchDir, csrcDir string, a *Adaptation) error {
 		return q
 	}
 	ov := struct{ Replace map[string]string }{Replace: map[string]string{
-		abs(filepath.Join(gotchDir, libGo)):           abs(filepath.Join(a.Dir, libGo)),
+		abs(filepath.Join(gotchDir, libGo)):           abs(filepath.Join(a.Dir, libGoFile)),
 		abs(filepath.Join(gotchDir, generatedHeader)): abs(filepath.Join(a.Dir, generatedHeader)),
-		abs(filepath.Join(csrcDir, "cgo_flags.go")):   abs(filepath.Join(a.Dir, "cgo_flags.go")),
+		abs(filepath.Join(csrcDir, "cgo_flags.go")):   abs(filepath.Join(a.Dir, csrcFlagsFile)),
 	}}
 	b, err := json.MarshalIndent(ov, "", "  ")
 	if err != nil {

@@ -1,0 +1,110 @@
+package optim
+
+import (
+	"fmt"
+
+	"github.com/aecifar/aecifar/csrc"
+	"github.com/aecifar/aecifar/torch"
+)
+
+// AdamOptions are torch.optim.Adam's keyword arguments; zero values are PyTorch's defaults
+// (lr 1e-3, betas (0.9, 0.999), eps 1e-8, weight_decay 0, amsgrad False).
+type AdamOptions struct {
+	LR          float64
+	Betas       [2]float64
+	Eps         float64
+	WeightDecay float64
+	AMSGrad     bool
+}
+
+// Adam is torch.optim.Adam. Weight decay is L2 added to the gradient, as in PyTorch's Adam (not AdamW).
+type Adam struct {
+	groups []*ParamGroup
+	state  []adamState
+}
+
+type adamState struct {
+	expAvg, expAvgSq, maxExpAvgSq state
+	steps                         []int64
+}
+
+// NewAdam is torch.optim.Adam(params, **options).
+func NewAdam(params []*torch.Tensor, opts ...AdamOptions) (*Adam, error) {
+	o := AdamOptions{LR: 1e-3, Betas: [2]float64{0.9, 0.999}, Eps: 1e-8}
+	if len(opts) > 0 {
+		u := opts[0]
+		if u.LR != 0 {
+			o.LR = u.LR
+		}
+		if u.Betas != [2]float64{} {
+			o.Betas = u.Betas
+		}
+		if u.Eps != 0 {
+			o.Eps = u.Eps
+		}
+		o.WeightDecay, o.AMSGrad = u.WeightDecay, u.AMSGrad
+	}
+	g := &ParamGroup{Params: params, LR: o.LR, Betas: o.Betas, Eps: o.Eps, WeightDecay: o.WeightDecay, AMSGrad: o.AMSGrad}
+	return NewAdamGroups([]*ParamGroup{g})
+}
+
+// NewAdamGroups is torch.optim.Adam with a list of parameter groups, each complete.
+func NewAdamGroups(groups []*ParamGroup) (*Adam, error) {
+	for i, g := range groups {
+		switch {
+		case g.LR < 0:
+			return nil, fmt.Errorf("optim.Adam: invalid learning rate %v (group %d)", g.LR, i)
+		case g.Eps < 0:
+			return nil, fmt.Errorf("optim.Adam: invalid epsilon value %v (group %d)", g.Eps, i)
+		case g.Betas[0] < 0 || g.Betas[0] >= 1:
+			return nil, fmt.Errorf("optim.Adam: invalid beta parameter at index 0: %v (group %d)", g.Betas[0], i)
+		case g.Betas[1] < 0 || g.Betas[1] >= 1:
+			return nil, fmt.Errorf("optim.Adam: invalid beta parameter at index 1: %v (group %d)", g.Betas[1], i)
+		case g.WeightDecay < 0:
+			return nil, fmt.Errorf("optim.Adam: invalid weight_decay value %v (group %d)", g.WeightDecay, i)
+		}
+	}
+	a := &Adam{groups: groups}
+	for _, g := range groups {
+		n := len(g.Params)
+		a.state = append(a.state, adamState{newState(n), newState(n), newState(n), make([]int64, n)})
+	}
+	return a, nil
+}
+
+// ParamGroups is optimizer.param_groups.
+func (a *Adam) ParamGroups() []*ParamGroup { return a.groups }
+
+// ZeroGrad is optimizer.zero_grad(set_to_none=True).
+func (a *Adam) ZeroGrad() error { return zeroGrad(a.groups) }
+
+// Step is optimizer.step().
+func (a *Adam) Step() error {
+	for i, g := range a.groups {
+		hs, err := handles(g.Params)
+		if err != nil {
+			return err
+		}
+		s := &a.state[i]
+		err = csrc.AdamStep(hs, s.expAvg.handles, s.expAvgSq.handles, s.maxExpAvgSq.handles, s.steps,
+			g.LR, g.Betas[0], g.Betas[1], g.Eps, g.WeightDecay, g.AMSGrad)
+		s.expAvg.adopt()
+		s.expAvgSq.adopt()
+		s.maxExpAvgSq.adopt()
+		if err != nil {
+			return fmt.Errorf("optim.Adam.step: %w", err)
+		}
+	}
+	return nil
+}
+
+// Drop frees the optimizer's state.
+func (a *Adam) Drop() {
+	for i := range a.state {
+		a.state[i].expAvg.drop()
+		a.state[i].expAvgSq.drop()
+		a.state[i].maxExpAvgSq.drop()
+	}
+}
+
+var _ Optimizer = (*Adam)(nil)
