@@ -12,9 +12,9 @@ import (
 // separately, as a tuple does in PyTorch.
 type ConvOptions struct {
 	Stride, Padding, Dilation, Groups, OutputPadding int64
-	NoBias                                          bool
-	KernelHW, StrideHW, PaddingHW, DilationHW       [2]int64
-	OutputPaddingHW                                 [2]int64
+	NoBias                                           bool
+	KernelHW, StrideHW, PaddingHW, DilationHW        [2]int64
+	OutputPaddingHW                                  [2]int64
 }
 
 func pair(hw [2]int64, v, def int64) []int64 {
@@ -108,6 +108,5 @@ func tuple(v []int64) string {
 	}
 	return fmt.Sprint(v)
 }
-
 
 var _ Module = (*Conv2d)(nil)

@@ -1,0 +1,105 @@
+package optim
+
+import (
+	"testing"
+
+	"github.com/aecifar/aecifar/torch"
+	"github.com/aecifar/aecifar/torch/internal/parity"
+)
+
+// TestOptimizersMatchPyTorch minimises sum((p - target)^2 * |w|) for 10 steps with each recorded
+// optimizer configuration and compares the parameter after every step with PyTorch's.
+func TestOptimizersMatchPyTorch(t *testing.T) {
+	f, err := parity.LoadOptim()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range f.Cases {
+		t.Run(c.Name, func(t *testing.T) {
+			p := torch.FromSlice(f.Param.Values(), f.Param.Shape...).SetRequiresGrad(true)
+			defer p.Drop()
+			target := torch.FromSlice(f.Target.Values(), f.Target.Shape...)
+			defer target.Drop()
+			w := make([]float32, 0)
+			for _, v := range f.Weight.Values() {
+				if v < 0 {
+					v = -v
+				}
+				w = append(w, v)
+			}
+			weight := torch.FromSlice(w, f.Weight.Shape...)
+			defer weight.Drop()
+
+			o := c.Options
+			var opt interface {
+				Optimizer
+				Drop()
+			}
+			switch c.Type {
+			case "SGD":
+				opt, err = NewSGD([]*torch.Tensor{p}, o.LR, SGDOptions{Momentum: o.Momentum, Dampening: o.Dampening,
+					WeightDecay: o.WeightDecay, Nesterov: o.Nesterov})
+			case "Adam":
+				opt, err = NewAdam([]*torch.Tensor{p}, AdamOptions{LR: o.LR, Betas: [2]float64(o.Betas), Eps: o.Eps,
+					WeightDecay: o.WeightDecay, AMSGrad: o.Amsgrad})
+			default:
+				t.Fatalf("unknown optimizer %q", c.Type)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer opt.Drop()
+			for step := range c.Losses {
+				s := torch.NewScope()
+				if err := opt.ZeroGrad(); err != nil {
+					t.Fatal(err)
+				}
+				d := p.Sub(target)
+				loss := s.Attach(d).Mul(d).Mul(weight).Sum()
+				got, err := loss.Item()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := parity.Compare([]float64{got}, []float64{c.Losses[step]}, parity.Tol{Rel: 1e-6, Abs: 1e-7}); err != nil {
+					t.Fatalf("step %d loss: %v", step, err)
+				}
+				if err := loss.Backward(); err != nil {
+					t.Fatal(err)
+				}
+				if err := opt.Step(); err != nil {
+					t.Fatal(err)
+				}
+				s.Close()
+				v, err := p.Float32s()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := parity.Compare(v, c.Params[step], parity.Tol{Abs: 1e-6}); err != nil {
+					t.Fatalf("after step %d: %v", step+1, err)
+				}
+			}
+		})
+	}
+}
+
+func TestOptimizerArguments(t *testing.T) {
+	p := torch.Zeros([]int64{2}).SetRequiresGrad(true)
+	defer p.Drop()
+	ps := []*torch.Tensor{p}
+	if _, err := NewSGD(ps, -1); err == nil {
+		t.Error("SGD accepted a negative learning rate")
+	}
+	if _, err := NewSGD(ps, 0.1, SGDOptions{Nesterov: true}); err == nil {
+		t.Error("SGD accepted nesterov without momentum")
+	}
+	if _, err := NewAdam(ps, AdamOptions{Betas: [2]float64{1, 0.999}}); err == nil {
+		t.Error("Adam accepted beta1 = 1")
+	}
+	a, err := NewAdam(ps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := a.ParamGroups()[0]; g.LR != 1e-3 || g.Betas != [2]float64{0.9, 0.999} || g.Eps != 1e-8 {
+		t.Errorf("Adam defaults %+v", g)
+	}
+}
