@@ -79,10 +79,7 @@ func (b *Base) Children() []Module {
 }
 
 // NamedTensor is a tensor with its dotted state_dict name.
-type NamedTensor struct {
-	Name   string
-	Tensor *torch.Tensor
-}
+type NamedTensor = torch.NamedTensor
 
 // NamedParameters is module.named_parameters(): own parameters first, then each child's, prefixed
 // with the child's name. A parameter shared by two modules is listed once, as PyTorch does.
@@ -92,7 +89,7 @@ func (b *Base) NamedParameters() []NamedTensor {
 	b.walk("", func(name string, p *torch.Tensor) {
 		if p != nil && !seen[p] {
 			seen[p] = true
-			out = append(out, NamedTensor{name, p})
+			out = append(out, NamedTensor{Name: name, Tensor: p})
 		}
 	})
 	return out
@@ -162,3 +159,9 @@ func (s *Sequential) Forward(x *torch.Tensor) *torch.Tensor {
 }
 
 var _ Module = (*Sequential)(nil)
+
+// ParametersOf is m.parameters() for any module.
+func ParametersOf(m Module) []*torch.Tensor { return m.base().Parameters() }
+
+// NamedParametersOf is m.named_parameters() for any module.
+func NamedParametersOf(m Module) []NamedTensor { return m.base().NamedParameters() }

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/aecifar/aecifar/torch"
-	"github.com/aecifar/aecifar/torch/internal/parity"
+	"github.com/aecifar/aecifar/torch/testing/parity"
 )
 
 // Tolerances against PyTorch 1.13 on the same libtorch: forward outputs within 1e-5 (the issue's
