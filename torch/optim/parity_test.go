@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/aecifar/aecifar/torch"
-	"github.com/aecifar/aecifar/torch/internal/parity"
+	"github.com/aecifar/aecifar/torch/testing/parity"
 )
 
 // TestOptimizersMatchPyTorch minimises sum((p - target)^2 * |w|) for 10 steps with each recorded

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aecifar/aecifar/torch/internal/parity"
+	"github.com/aecifar/aecifar/torch/testing/parity"
 	"github.com/aecifar/aecifar/torch/optim"
 )
 

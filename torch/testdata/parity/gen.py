@@ -6,7 +6,7 @@
 
 No weight and no input is stored: every tensor comes from det() below, which Go's
 parity.Det reproduces bit for bit, so a file names a tensor by (shape, seed, scale).
-The JSON schema of every file is documented in torch/internal/parity/doc.go.
+The JSON schema of every file is documented in torch/testing/parity/doc.go.
 
 Numbers are written as float64 JSON numbers (Python's repr of the float, which round-trips);
 float32 tensor values are written exactly (their float64 widening). --check compares
