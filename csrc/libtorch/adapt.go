@@ -19,7 +19,7 @@ import (
 
 // AdapterVersion changes whenever the adapted output would change for the same inputs, so that
 // cached adaptations are redone.
-const AdapterVersion = "2"
+const AdapterVersion = "3"
 
 // The files of gotch's libtch package that the build replaces.
 const (
@@ -27,11 +27,12 @@ const (
 	libGo           = "lib.go"
 )
 
-// The adapted Go files are stored with a .txt suffix: as .go files, `go vet ./...` and `go build ./...`
-// would take the build directory for packages. The overlay maps them back to .go names.
-const (
-	libGoFile     = "lib.go.txt"
-	csrcFlagsFile = "cgo_flags.go.txt"
+// The adapted Go files keep their names (cgo derives its output names from them) and live in a
+// directory whose name starts with "_", which `go build ./...` and `go vet ./...` skip, so that the
+// build directory is never taken for packages.
+var (
+	libGoFile     = filepath.Join("_go", "lib.go")
+	csrcFlagsFile = filepath.Join("_go", "cgo_flags.go")
 )
 
 // Adaptation is the result of Adapt: where the overlay files are and which ops were stubbed.
@@ -173,6 +174,9 @@ func writeSmallFiles(in *Install, dir string) error {
 	}
 	for _, f := range files {
 		path := filepath.Join(dir, f.name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return err
+		}
 		if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, f.data) {
 			continue
 		}
