@@ -1,0 +1,54 @@
+package data_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/aecifar/aecifar/torch/utils/data"
+)
+
+// squares is a toy dataset: sample i is [i, i²] with label i%2.
+type squares struct{ n int }
+
+func (s squares) Len() int { return s.n }
+
+func (s squares) Get(i int, _ *rand.Rand) (data.Sample, error) {
+	return data.Sample{Data: []float32{float32(i), float32(i * i)}, Shape: []int64{2}, Label: int64(i % 2)}, nil
+}
+
+// The seed's loaders: a shuffled 85/15 split of the training set, each part
+// visited through a SubsetRandomSampler, batches of 32, worker goroutines.
+func Example() {
+	ds := squares{n: 100}
+	train, val := data.SplitValidation(ds.Len(), 0.15, rand.New(rand.NewPCG(1, 2)))
+	loader, err := data.NewDataLoader(ds, data.Options{
+		BatchSize:  32,
+		Sampler:    data.SubsetRandomSampler(train),
+		NumWorkers: 4,
+		Seed:       42,
+	})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(len(train), len(val), loader.Len())
+
+	for range 2 { // two epochs, each in a fresh order
+		it := loader.Iter(context.Background())
+		images := 0
+		for it.Next() {
+			b := it.Batch()
+			images += b.Len()
+			_ = b.Data // [B, 2] float32 values; b.Labels, b.Indices
+		}
+		it.Close()
+		if err := it.Err(); err != nil {
+			panic(err)
+		}
+		fmt.Println("epoch", it.Epoch(), "images", images)
+	}
+	// Output:
+	// 85 15 3
+	// epoch 0 images 85
+	// epoch 1 images 85
+}

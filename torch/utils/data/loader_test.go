@@ -1,0 +1,329 @@
+package data_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aecifar/aecifar/torch/utils/data"
+)
+
+// fakeDataset returns, for index i, the sample [i, r1, r2] (r drawn from the
+// rng it is given), label i%10, failing on the indices in bad.
+type fakeDataset struct {
+	n     int
+	bad   map[int]bool
+	delay time.Duration
+	calls atomic.Int64
+}
+
+func (d *fakeDataset) Len() int { return d.n }
+
+func (d *fakeDataset) Get(i int, rng *rand.Rand) (data.Sample, error) {
+	d.calls.Add(1)
+	if d.delay > 0 {
+		time.Sleep(d.delay)
+	}
+	if d.bad[i] {
+		return data.Sample{}, fmt.Errorf("decoding image /data/%d.jpg: corrupt", i)
+	}
+	return data.Sample{Data: []float32{float32(i), rng.Float32(), rng.Float32()}, Shape: []int64{3}, Label: int64(i % 10)}, nil
+}
+
+// epoch collects one epoch's batches.
+func epoch(t *testing.T, l *data.DataLoader) ([]data.Batch, error) {
+	t.Helper()
+	it := l.Iter(context.Background())
+	defer it.Close()
+	var out []data.Batch
+	for it.Next() {
+		out = append(out, it.Batch())
+	}
+	return out, it.Err()
+}
+
+func mustLoader(t *testing.T, ds data.Dataset, opts data.Options) *data.DataLoader {
+	t.Helper()
+	l, err := data.NewDataLoader(ds, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func equalBatches(a, b []data.Batch) bool {
+	return slices.EqualFunc(a, b, func(x, y data.Batch) bool {
+		return slices.Equal(x.Data, y.Data) && slices.Equal(x.Shape, y.Shape) &&
+			slices.Equal(x.Labels, y.Labels) && slices.Equal(x.Indices, y.Indices)
+	})
+}
+
+func TestSamplers(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	if got := (data.SequentialSampler{N: 4}).Indices(rng); !slices.Equal(got, []int{0, 1, 2, 3}) {
+		t.Errorf("sequential: %v", got)
+	}
+	perm := (data.RandomSampler{N: 100}).Indices(rng)
+	sorted := slices.Sorted(slices.Values(perm))
+	if !slices.Equal(sorted, (data.SequentialSampler{N: 100}).Indices(nil)) || slices.Equal(perm, sorted) {
+		t.Errorf("random sampler is not a shuffled permutation: %v", perm)
+	}
+	sub := data.SubsetRandomSampler{7, 3, 11, 5}
+	got := sub.Indices(rng)
+	if sub.Len() != 4 || !slices.Equal(slices.Sorted(slices.Values(got)), []int{3, 5, 7, 11}) {
+		t.Errorf("subset sampler: %v", got)
+	}
+}
+
+func TestSplitValidation(t *testing.T) {
+	tests := []struct {
+		n        int
+		fraction float64
+		wantVal  int
+	}{
+		{50000, 0.15, 7500}, {10, 0.15, 1}, {7, 0, 0}, {7, 1, 7}, {0, 0.5, 0}, {9, -1, 0}, {9, 2, 9},
+	}
+	for _, tc := range tests {
+		train, val := data.SplitValidation(tc.n, tc.fraction, rand.New(rand.NewPCG(3, 4)))
+		all := slices.Sorted(slices.Values(slices.Concat(train, val)))
+		if len(val) != tc.wantVal || !slices.Equal(all, (data.SequentialSampler{N: tc.n}).Indices(nil)) {
+			t.Errorf("SplitValidation(%d, %v): %d val, %d train", tc.n, tc.fraction, len(val), len(train))
+		}
+	}
+}
+
+func TestLoaderLenAndBatches(t *testing.T) {
+	ds := &fakeDataset{n: 10}
+	tests := []struct {
+		opts      data.Options
+		wantLen   int
+		wantSizes []int
+	}{
+		{data.Options{}, 10, []int{1, 1, 1, 1, 1, 1, 1, 1, 1, 1}},
+		{data.Options{BatchSize: 4}, 3, []int{4, 4, 2}},
+		{data.Options{BatchSize: 4, DropLast: true}, 2, []int{4, 4}},
+		{data.Options{BatchSize: 5, NumWorkers: 2}, 2, []int{5, 5}},
+		{data.Options{BatchSize: 3, Sampler: data.SubsetRandomSampler{1, 2, 3, 4}}, 2, []int{3, 1}},
+	}
+	for _, tc := range tests {
+		l := mustLoader(t, ds, tc.opts)
+		if l.Len() != tc.wantLen {
+			t.Errorf("%+v: Len %d, want %d", tc.opts, l.Len(), tc.wantLen)
+		}
+		batches, err := epoch(t, l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sizes []int
+		for _, b := range batches {
+			sizes = append(sizes, b.Len())
+			if b.Shape[0] != int64(b.Len()) || b.Shape[1] != 3 || len(b.Data) != 3*b.Len() {
+				t.Errorf("batch shape %v with %d values", b.Shape, len(b.Data))
+			}
+			for k, i := range b.Indices {
+				if b.Data[3*k] != float32(i) || b.Labels[k] != int64(i%10) {
+					t.Errorf("batch entry %d is not sample %d", k, i)
+				}
+			}
+		}
+		if !slices.Equal(sizes, tc.wantSizes) {
+			t.Errorf("%+v: batch sizes %v, want %v", tc.opts, sizes, tc.wantSizes)
+		}
+	}
+}
+
+// For a given seed, batches (order, indices and the random draws inside
+// samples) must not depend on the number of workers or on prefetching.
+func TestLoaderDeterministicAcrossWorkers(t *testing.T) {
+	ds := &fakeDataset{n: 103}
+	var ref [][]data.Batch
+	for _, workers := range []int{0, 1, 2, 3, 8} {
+		for _, prefetch := range []int{1, 4} {
+			l := mustLoader(t, ds, data.Options{BatchSize: 8, Shuffle: true, NumWorkers: workers, Prefetch: prefetch, Seed: 42})
+			var epochs [][]data.Batch
+			for range 3 {
+				b, err := epoch(t, l)
+				if err != nil {
+					t.Fatal(err)
+				}
+				epochs = append(epochs, b)
+			}
+			if ref == nil {
+				ref = epochs
+				if equalBatches(epochs[0], epochs[1]) {
+					t.Fatal("two epochs gave the same order: Iter does not reshuffle")
+				}
+				continue
+			}
+			for e := range epochs {
+				if !equalBatches(epochs[e], ref[e]) {
+					t.Errorf("workers=%d prefetch=%d: epoch %d differs from workers=0", workers, prefetch, e)
+				}
+			}
+		}
+	}
+	// Each epoch visits every index once.
+	var seen []int
+	for _, b := range ref[0] {
+		seen = append(seen, b.Indices...)
+	}
+	if !slices.Equal(slices.Sorted(slices.Values(seen)), (data.SequentialSampler{N: 103}).Indices(nil)) {
+		t.Error("an epoch did not visit every index exactly once")
+	}
+	// SetEpoch resumes: epoch 2 again, from a fresh loader.
+	l := mustLoader(t, ds, data.Options{BatchSize: 8, Shuffle: true, NumWorkers: 2, Seed: 42})
+	l.SetEpoch(2)
+	b, err := epoch(t, l)
+	if err != nil || !equalBatches(b, ref[2]) || l.Epoch() != 3 {
+		t.Errorf("SetEpoch(2) did not reproduce epoch 2 (err %v)", err)
+	}
+	// Another seed gives another order.
+	other, _ := epoch(t, mustLoader(t, ds, data.Options{BatchSize: 8, Shuffle: true, Seed: 43}))
+	if equalBatches(other, ref[0]) {
+		t.Error("seeds 42 and 43 gave the same epoch")
+	}
+	// SampleRNG reproduces a sample outside the loader.
+	first := ref[0][0]
+	s, _ := ds.Get(first.Indices[0], data.SampleRNG(42, 0, first.Indices[0]))
+	if !slices.Equal(s.Data, first.Data[:3]) {
+		t.Error("SampleRNG does not reproduce the loader's sample")
+	}
+}
+
+func TestLoaderErrors(t *testing.T) {
+	for _, workers := range []int{0, 3} {
+		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
+			ds := &fakeDataset{n: 20, bad: map[int]bool{9: true}}
+			l := mustLoader(t, ds, data.Options{BatchSize: 4, NumWorkers: workers})
+			batches, err := epoch(t, l)
+			if err == nil || !strings.Contains(err.Error(), "sample 9") || !strings.Contains(err.Error(), "/data/9.jpg") {
+				t.Fatalf("error %v, want one naming sample 9 and its file", err)
+			}
+			if len(batches) != 2 {
+				t.Errorf("%d batches before the error, want the 2 before sample 9", len(batches))
+			}
+
+			ds = &fakeDataset{n: 20, bad: map[int]bool{1: true, 8: true, 9: true, 10: true, 11: true, 17: true}}
+			l = mustLoader(t, ds, data.Options{BatchSize: 4, NumWorkers: workers, SkipBadSamples: true})
+			it := l.Iter(context.Background())
+			defer it.Close()
+			var sizes []int
+			for it.Next() {
+				sizes = append(sizes, it.Batch().Len())
+			}
+			if it.Err() != nil {
+				t.Fatal(it.Err())
+			}
+			if !slices.Equal(sizes, []int{3, 4, 4, 3}) || it.Skipped() != 6 || l.Skipped() != 6 {
+				t.Errorf("batch sizes %v, skipped %d (loader %d); want [3 4 4 3] and 6", sizes, it.Skipped(), l.Skipped())
+			}
+		})
+	}
+	if _, err := data.NewDataLoader(&fakeDataset{n: 3}, data.Options{Shuffle: true, Sampler: data.RandomSampler{N: 3}}); err == nil {
+		t.Error("Shuffle with a Sampler: no error")
+	}
+	if _, err := data.NewDataLoader(&fakeDataset{n: 3}, data.Options{BatchSize: -1}); err == nil {
+		t.Error("negative batch size: no error")
+	}
+	_, err := epoch(t, mustLoader(t, &fakeDataset{n: 3}, data.Options{Sampler: data.SubsetRandomSampler{5}}))
+	if err == nil || !strings.Contains(err.Error(), "index 5") {
+		t.Errorf("out-of-range sampler index: %v", err)
+	}
+	if _, err := data.Collate([]data.Sample{{Data: []float32{1}, Shape: []int64{1}}, {Data: []float32{1, 2}, Shape: []int64{2}}}); err == nil {
+		t.Error("Collate of unequal shapes: no error")
+	}
+}
+
+// waitGoroutines waits for the goroutine count to fall back to base.
+func waitGoroutines(t *testing.T, base int) {
+	t.Helper()
+	for range 200 {
+		if runtime.NumGoroutine() <= base {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	buf := make([]byte, 1<<16)
+	t.Fatalf("%d goroutines remain, had %d before:\n%s", runtime.NumGoroutine(), base, buf[:runtime.Stack(buf, true)])
+}
+
+func TestLoaderLeavesNoGoroutines(t *testing.T) {
+	ds := &fakeDataset{n: 400, delay: 200 * time.Microsecond}
+	base := runtime.NumGoroutine()
+
+	// Closed after one batch, workers still busy.
+	l := mustLoader(t, ds, data.Options{BatchSize: 4, NumWorkers: 4, Shuffle: true})
+	it := l.Iter(context.Background())
+	if !it.Next() {
+		t.Fatal(it.Err())
+	}
+	it.Close()
+	it.Close() // twice is fine
+	if it.Next() {
+		t.Error("Next after Close returned a batch")
+	}
+	waitGoroutines(t, base)
+
+	// Cancelled through the context mid-epoch.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	it = l.Iter(ctx)
+	n := 0
+	for it.Next() {
+		if n++; n == 3 {
+			cancel()
+		}
+	}
+	if !errors.Is(it.Err(), context.Canceled) {
+		t.Errorf("after cancel: Err %v, want context.Canceled", it.Err())
+	}
+	it.Close()
+	waitGoroutines(t, base)
+
+	// Ended by an error.
+	bad := &fakeDataset{n: 400, bad: map[int]bool{50: true}, delay: 100 * time.Microsecond}
+	if _, err := epoch(t, mustLoader(t, bad, data.Options{BatchSize: 4, NumWorkers: 4})); err == nil {
+		t.Error("no error")
+	}
+	waitGoroutines(t, base)
+
+	// Run to the end without an explicit Close.
+	it = mustLoader(t, &fakeDataset{n: 40}, data.Options{BatchSize: 4, NumWorkers: 3}).Iter(context.Background())
+	for it.Next() {
+	}
+	waitGoroutines(t, base)
+
+	// Abandoned early, nothing more loads after Close.
+	calls := ds.calls.Load()
+	it = l.Iter(context.Background())
+	it.Next()
+	it.Close()
+	after := ds.calls.Load()
+	time.Sleep(20 * time.Millisecond)
+	if ds.calls.Load() != after || after-calls > 4*(4*2+4+1) {
+		t.Errorf("loaded %d samples for one batch; %d more after Close", after-calls, ds.calls.Load()-after)
+	}
+}
+
+// With NumWorkers > 0 the consumer never waits for batches it has not asked
+// for beyond the prefetch bound.
+func TestLoaderPrefetchIsBounded(t *testing.T) {
+	ds := &fakeDataset{n: 1000}
+	l := mustLoader(t, ds, data.Options{BatchSize: 2, NumWorkers: 2, Prefetch: 3})
+	it := l.Iter(context.Background())
+	defer it.Close()
+	it.Next()
+	time.Sleep(50 * time.Millisecond)
+	// One batch consumed, at most workers×prefetch queued, plus one batch per
+	// worker in hand and one the feeder holds.
+	if max := int64(2 * (1 + 2*3 + 2 + 1)); ds.calls.Load() > max {
+		t.Errorf("%d samples loaded after one batch, bound %d", ds.calls.Load(), max)
+	}
+}

@@ -1,0 +1,159 @@
+package functional
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+)
+
+// Tensor is the tensor stage of a pipeline: float32 values in CHW order
+// (channels, rows, columns) with their shape, as data.Sample carries them.
+type Tensor struct {
+	Data  []float32
+	Shape []int64 // [C, H, W]
+}
+
+func (t Tensor) check() error {
+	if len(t.Shape) != 3 {
+		return fmt.Errorf("tensor shape %v is not [C H W]", t.Shape)
+	}
+	n := int64(1)
+	for _, d := range t.Shape {
+		n *= d
+	}
+	if n != int64(len(t.Data)) {
+		return fmt.Errorf("tensor shape %v holds %d values, data has %d", t.Shape, n, len(t.Data))
+	}
+	return nil
+}
+
+// byteToUnit[v] is float32(v)/255 computed in float32, which is exactly what
+// torch's img.to(float32).div(255) gives.
+var byteToUnit = func() (t [256]float32) {
+	for i := range t {
+		t[i] = float32(i) / 255
+	}
+	return
+}()
+
+// ToTensor converts an RGB image to a [3, H, W] tensor of values in [0, 1],
+// like torchvision's to_tensor on a PIL image: value/255 in float32.
+func ToTensor(img *Image) (Tensor, error) {
+	if err := img.check(); err != nil {
+		return Tensor{}, fmt.Errorf("to_tensor: %w", err)
+	}
+	plane := img.W * img.H
+	data := make([]float32, 3*plane)
+	r, g, b := data[:plane], data[plane:2*plane], data[2*plane:3*plane]
+	pix := img.Pix[:3*plane]
+	for i := range r {
+		p := pix[3*i : 3*i+3 : 3*i+3]
+		r[i], g[i], b[i] = byteToUnit[p[0]], byteToUnit[p[1]], byteToUnit[p[2]]
+	}
+	return Tensor{Data: data, Shape: []int64{3, int64(img.H), int64(img.W)}}, nil
+}
+
+// Normalize returns (t - mean[c]) / std[c] per channel c, computed in float32
+// like torchvision's normalize (mean and std are converted to float32 first).
+// mean and std need one value per channel; a zero std is an error.
+func Normalize(t Tensor, mean, std []float64) (Tensor, error) {
+	m, s, err := normParams(t, mean, std)
+	if err != nil {
+		return Tensor{}, err
+	}
+	plane := len(t.Data) / len(m)
+	out := make([]float32, len(t.Data))
+	for c := range m {
+		src, dst := t.Data[c*plane:(c+1)*plane], out[c*plane:(c+1)*plane]
+		for i, v := range src {
+			dst[i] = (v - m[c]) / s[c]
+		}
+	}
+	return Tensor{Data: out, Shape: slices.Clone(t.Shape)}, nil
+}
+
+func normParams(t Tensor, mean, std []float64) (m, s []float32, err error) {
+	if err := t.check(); err != nil {
+		return nil, nil, fmt.Errorf("normalize: %w", err)
+	}
+	c := int(t.Shape[0])
+	if len(mean) != c || len(std) != c {
+		return nil, nil, fmt.Errorf("normalize: %d channels but %d means and %d stds", c, len(mean), len(std))
+	}
+	m, s = make([]float32, c), make([]float32, c)
+	for i := range c {
+		m[i], s[i] = float32(mean[i]), float32(std[i])
+		if s[i] == 0 {
+			return nil, nil, fmt.Errorf("normalize: std evaluated to zero after conversion to float32, leading to division by zero (std[%d] = %v)", i, std[i])
+		}
+	}
+	return m, s, nil
+}
+
+// ToNormalizedTensor is Normalize(ToTensor(img), mean, std) in one pass. The
+// result is bit-identical: each output depends only on a byte and its channel,
+// so it is read from a 256-entry table per channel computed the same way.
+func ToNormalizedTensor(img *Image, mean, std []float64) (Tensor, error) {
+	if err := img.check(); err != nil {
+		return Tensor{}, fmt.Errorf("to_tensor: %w", err)
+	}
+	plane := img.W * img.H
+	shape := []int64{3, int64(img.H), int64(img.W)}
+	lut, err := normLUT(mean, std)
+	if err != nil {
+		return Tensor{}, err
+	}
+	data := make([]float32, 3*plane)
+	r, g, b := data[:plane], data[plane:2*plane], data[2*plane:3*plane]
+	lr, lg, lb := &lut[0], &lut[1], &lut[2]
+	pix := img.Pix[:3*plane]
+	for i := range r {
+		p := pix[3*i : 3*i+3 : 3*i+3]
+		r[i], g[i], b[i] = lr[p[0]], lg[p[1]], lb[p[2]]
+	}
+	return Tensor{Data: data, Shape: shape}, nil
+}
+
+type normKey struct{ mean, std [3]float64 }
+
+// normLUTs caches the tables of ToNormalizedTensor by (mean, std): a
+// pipeline uses one pair, and a table costs 768 divisions to build. The cache
+// keeps at most maxNormLUTs tables.
+var normLUTs struct {
+	sync.Mutex
+	m map[normKey]*[3][256]float32
+}
+
+const maxNormLUTs = 16
+
+func normLUT(mean, std []float64) (*[3][256]float32, error) {
+	if len(mean) != 3 || len(std) != 3 {
+		return nil, fmt.Errorf("normalize: 3 channels but %d means and %d stds", len(mean), len(std))
+	}
+	key := normKey{[3]float64(mean), [3]float64(std)}
+	normLUTs.Lock()
+	lut, ok := normLUTs.m[key]
+	normLUTs.Unlock()
+	if ok {
+		return lut, nil
+	}
+	m, s, err := normParams(Tensor{Data: make([]float32, 3), Shape: []int64{3, 1, 1}}, mean, std)
+	if err != nil {
+		return nil, err
+	}
+	lut = new([3][256]float32)
+	for c := range 3 {
+		for v := range 256 {
+			lut[c][v] = (byteToUnit[v] - m[c]) / s[c]
+		}
+	}
+	normLUTs.Lock()
+	if normLUTs.m == nil {
+		normLUTs.m = make(map[normKey]*[3][256]float32)
+	}
+	if len(normLUTs.m) < maxNormLUTs {
+		normLUTs.m[key] = lut
+	}
+	normLUTs.Unlock()
+	return lut, nil
+}

@@ -1,0 +1,190 @@
+#!/usr/bin/env python3
+"""Writes the expected values the transforms tests compare against.
+
+Run from this directory with Debian's Python (torchvision 0.14.1, Pillow 9.4):
+
+    /usr/bin/python3 gen.py
+
+Inputs (written here so that Go reads exactly PIL's pixels, isolating the
+transforms from JPEG decoding):
+  input_*.png      the four CIFAR-10 JPEGs of ../../datasets/testdata/cifar,
+                   as PIL decodes them, and two synthetic non-32x32 images
+Outputs:
+  cases.json       one entry per case: op, input, parameters, and where its
+                   output lies: uint8 RGB (HWC) images at "offset" in
+                   images.bin.gz, float32 CHW tensors at "offset" (in floats)
+                   in tensors.bin.gz
+  fallback.json    RandomResizedCrop.get_params boxes when no attempt fits
+"""
+import gzip
+import json
+import os
+
+import numpy as np
+import torch
+from PIL import Image
+from torchvision.transforms import InterpolationMode, RandomResizedCrop
+from torchvision.transforms import functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CIFAR = "../../datasets/testdata/cifar"
+MEAN = (0.4914, 0.4822, 0.4465)
+STD = (0.247, 0.243, 0.261)
+MODES = {
+    "nearest": InterpolationMode.NEAREST,
+    "bilinear": InterpolationMode.BILINEAR,
+    "bicubic": InterpolationMode.BICUBIC,
+    "box": InterpolationMode.BOX,
+    "hamming": InterpolationMode.HAMMING,
+    "lanczos": InterpolationMode.LANCZOS,
+}
+
+
+def synthetic(w, h, seed):
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:h, 0:w].astype(np.float64)
+    r = 127 + 120 * np.sin(x / 2.3 + seed) * np.cos(y / 3.1)
+    g = 255 * ((x * 7 + y * 3) % 23) / 22
+    b = np.where((x // 3 + y // 4) % 2 == 0, 235, 15) + rng.integers(-15, 15, (h, w))
+    return Image.fromarray(np.clip(np.stack([r, g, b], -1), 0, 255).astype(np.uint8))
+
+
+def write_inputs():
+    names = []
+    for f in sorted(os.listdir(CIFAR)):
+        name = "input_" + f.replace(".jpg", ".png")
+        with Image.open(os.path.join(CIFAR, f)) as im:
+            im.convert("RGB").save(name)
+        names.append(name)
+    synthetic(29, 21, 1).save("input_synthetic_29x21.png")
+    synthetic(14, 25, 2).save("input_synthetic_14x25.png")
+    return names, ["input_synthetic_29x21.png", "input_synthetic_14x25.png"]
+
+
+class Writer:
+    def __init__(self):
+        self.cases, self.images, self.tensors = [], bytearray(), []
+        self.ntensor = 0
+
+    def image(self, case, img):
+        arr = np.asarray(img, dtype=np.uint8)
+        case.update(w=arr.shape[1], h=arr.shape[0], offset=len(self.images), kind="image")
+        self.images += arr.tobytes()
+        self.cases.append(case)
+
+    def tensor(self, case, t):
+        arr = t.detach().numpy().astype("<f4")
+        case.update(shape=list(arr.shape), offset=self.ntensor, kind="tensor")
+        self.tensors.append(arr.tobytes())
+        self.ntensor += arr.size
+        self.cases.append(case)
+
+    def save(self):
+        with open("cases.json", "w") as fp:
+            json.dump(self.cases, fp, indent=0)
+        with gzip.GzipFile("images.bin.gz", "wb", mtime=0) as fp:
+            fp.write(bytes(self.images))
+        with gzip.GzipFile("tensors.bin.gz", "wb", mtime=0) as fp:
+            fp.write(b"".join(self.tensors))
+
+
+def main():
+    os.chdir(HERE)
+    cifar, synth = write_inputs()
+    load = lambda name: Image.open(name).convert("RGB")
+    w = Writer()
+
+    for name in cifar + synth:
+        img = load(name)
+        w.image({"op": "hflip", "input": name}, F.hflip(img))
+        if name in (cifar[0], cifar[1], synth[0], synth[1]):
+            t = F.normalize(F.to_tensor(img), MEAN, STD)
+            w.tensor({"op": "to_tensor_normalize", "input": name, "mean": MEAN, "std": STD}, t)
+        if name in (cifar[0], synth[0]):
+            w.tensor({"op": "to_tensor", "input": name}, F.to_tensor(img))
+
+    # Resize: every filter, down and up, square and not.
+    for mode in MODES:
+        for name in [cifar[0], synth[0]]:
+            sizes = [[16, 16], [47, 19], [32, 32] if name in synth else [24, 24]]
+            if mode in ("nearest", "bilinear", "bicubic"):
+                sizes.append([40, 36])
+            for size in sizes:
+                out = F.resize(load(name), size, MODES[mode])
+                w.image({"op": "resize", "input": name, "size": size, "interp": mode}, out)
+    for name in cifar[1:]:
+        for size in [[24, 24], [32, 17]]:
+            w.image({"op": "resize", "input": name, "size": size, "interp": "bicubic"},
+                    F.resize(load(name), size, InterpolationMode.BICUBIC))
+    for name in synth:
+        for size in [[20], [37]]:
+            w.image({"op": "resize", "input": name, "size": size, "interp": "bilinear"},
+                    F.resize(load(name), size, InterpolationMode.BILINEAR))
+
+    # Rotation by fixed angles; the seed's is nearest, no expand, fill 0.
+    for name, angles in [(n, [15, -7.3, 90, 180, 0.5, -14.999]) for n in cifar[:2]] + \
+            [(n, [15, -7.3, 359.9]) for n in cifar[2:]] + \
+            [(n, [15, -7.3, 45, 90, 180, 270, 12.25]) for n in synth]:
+        for a in angles:
+            w.image({"op": "rotate", "input": name, "angle": a, "interp": "nearest"},
+                    F.rotate(load(name), a, InterpolationMode.NEAREST))
+    for name in [cifar[2], synth[0]]:
+        for mode, angles in [("bilinear", [15, -7.3, 33]), ("bicubic", [15, -7.3])]:
+            for a in angles:
+                w.image({"op": "rotate", "input": name, "angle": a, "interp": mode},
+                        F.rotate(load(name), a, MODES[mode]))
+        for a, mode in [(15, "nearest"), (-7.3, "nearest"), (90, "nearest"), (33, "bilinear")]:
+            w.image({"op": "rotate", "input": name, "angle": a, "interp": mode, "expand": True},
+                    F.rotate(load(name), a, MODES[mode], expand=True))
+        for a, center in [(20, [3, 5]), (0, [0, 0]), (180, [10, 7]), (-11, [31, 0])]:
+            w.image({"op": "rotate", "input": name, "angle": a, "interp": "nearest", "center": center},
+                    F.rotate(load(name), a, InterpolationMode.NEAREST, center=center))
+        w.image({"op": "rotate", "input": name, "angle": 25, "interp": "nearest", "fill": [10, 20, 30]},
+                F.rotate(load(name), 25, InterpolationMode.NEAREST, fill=[10, 20, 30]))
+
+    # Resized crops of fixed boxes to 32x32, as RandomResizedCrop does.
+    boxes = [[0, 0, 32, 32], [5, 3, 20, 17], [10, 10, 8, 12], [2, 7, 25, 21], [0, 0, 3, 3],
+             [1, 1, 31, 30], [20, 0, 12, 32], [0, 29, 32, 3]]
+    for name in cifar[:2]:
+        for top, left, h, wd in boxes:
+            out = F.resized_crop(load(name), top, left, h, wd, [32, 32], InterpolationMode.BICUBIC)
+            w.image({"op": "resized_crop", "input": name, "box": [top, left, h, wd], "size": [32, 32],
+                     "interp": "bicubic"}, out)
+    for name in [cifar[1], synth[0]]:
+        for mode in ["nearest", "bilinear"]:
+            for top, left, h, wd in [[5, 3, 20, 17], [2, 7, 25, 21]]:
+                out = F.resized_crop(load(name), top, left, h, wd, [32, 32], MODES[mode])
+                w.image({"op": "resized_crop", "input": name, "box": [top, left, h, wd], "size": [32, 32],
+                         "interp": mode}, out)
+    w.image({"op": "resized_crop", "input": synth[0], "box": [3, 5, 15, 20], "size": [32, 32], "interp": "bicubic"},
+            F.resized_crop(load(synth[0]), 3, 5, 15, 20, [32, 32], InterpolationMode.BICUBIC))
+
+    # The seed's training chain with its random draws fixed.
+    chain = [(True, 12.5, [3, 2, 22, 27]), (False, -9.75, [0, 5, 30, 24]), (True, -14.2, [8, 8, 10, 9])]
+    for i, name in enumerate(cifar):
+        for flip, angle, (top, left, h, wd) in [chain[i % len(chain)]]:
+            img = load(name)
+            if flip:
+                img = F.hflip(img)
+            img = F.rotate(img, angle, InterpolationMode.NEAREST)
+            img = F.resized_crop(img, top, left, h, wd, [32, 32], InterpolationMode.BICUBIC)
+            t = F.normalize(F.to_tensor(img), MEAN, STD)
+            w.tensor({"op": "seed_chain", "input": name, "flip": flip, "angle": angle,
+                      "box": [top, left, h, wd], "mean": MEAN, "std": STD}, t)
+    w.save()
+
+    # get_params' fallback: scales too large for any attempt to fit leave the
+    # centred crop clamped to the ratio range (deterministic).
+    fallback = []
+    for width, height, ratio in [(32, 32, (3 / 4, 4 / 3)), (100, 20, (3 / 4, 4 / 3)), (20, 100, (3 / 4, 4 / 3)),
+                                 (57, 41, (3 / 4, 4 / 3)), (10, 100, (0.8, 1.25)), (101, 10, (0.5, 2.05)),
+                                 (7, 9, (1.0, 1.0))]:
+        box = RandomResizedCrop.get_params(Image.new("RGB", (width, height)), [5.0, 6.0], list(ratio))
+        fallback.append({"width": width, "height": height, "ratio": list(ratio), "box": list(box)})
+    with open("fallback.json", "w") as fp:
+        json.dump(fallback, fp, indent=0)
+
+
+if __name__ == "__main__":
+    torch.manual_seed(0)
+    main()

@@ -1,0 +1,197 @@
+// Package transforms mirrors torchvision.transforms: image transforms that
+// chain with Compose, applied to one sample at a time by a dataset.
+//
+// # Stages and types
+//
+// Values flow through two stages, as in torchvision: *Image (PIL's "RGB"
+// images: Resize, RandomHorizontalFlip, RandomRotation, RandomResizedCrop)
+// and Tensor (float32 CHW: Normalize). ToTensor leads from the first to the
+// second. Transform.Apply takes and returns `any`, so a Compose may mix them;
+// a transform given the wrong kind returns an error naming what it expected.
+// The deterministic operations behind these transforms, with their parameters
+// explicit, are in package functional (torchvision.transforms.functional).
+//
+// # Constructors and defaults
+//
+// Each transform is a struct named like its torchvision class, with exported
+// fields for its arguments. Go has no default arguments, so each also has a
+// New function that fills in torchvision's defaults; a struct literal must
+// spell out every field it needs (a zero Scale is an error, not (0.08, 1)).
+// The seed's pipelines read:
+//
+//	train := transforms.Compose{
+//		transforms.NewRandomHorizontalFlip(),
+//		transforms.NewRandomRotation(15),
+//		&transforms.RandomResizedCrop{Size: [2]int{32, 32}, Scale: [2]float64{0.08, 1.0},
+//			Ratio: [2]float64{0.75, 1.3333333333333333}, Interpolation: transforms.Interpolation(3)},
+//		transforms.ToTensor{},
+//		&transforms.Normalize{Mean: mean, Std: std},
+//	}
+//	test := transforms.Compose{transforms.NewResize(32, 32), transforms.ToTensor{}, &transforms.Normalize{Mean: mean, Std: std}}
+//
+// # Randomness and determinism
+//
+// Random transforms draw only from the *rand.Rand passed to Apply (never a
+// global source), so a sample's augmentation is a function of that generator's
+// state: the data loader seeds one per (seed, epoch, index), which makes runs
+// reproducible whatever the number of workers. Draw order follows
+// torchvision's (flip: one draw; rotation: one angle; resized crop: up to ten
+// (scale, log-ratio) pairs, then the offsets), but the values differ from
+// torch's own generator, which is not reproduced.
+//
+// # Errors and concurrency
+//
+// Apply returns an error for a wrong input type or invalid parameters and
+// never panics on them. Transforms hold no mutable state: one Compose may be
+// used by many goroutines at once, each with its own *rand.Rand. Apply never
+// modifies its input.
+package transforms
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/aecifar/aecifar/torch/vision/transforms/functional"
+)
+
+// Image is the PIL stage: an 8-bit RGB image.
+type Image = functional.Image
+
+// Tensor is the tensor stage: float32 CHW data with its shape.
+type Tensor = functional.Tensor
+
+// Interpolation is a resampling filter, numbered as PIL numbers them.
+type Interpolation = functional.Interpolation
+
+// The resampling filters: Interpolation(3) is Bicubic, as in PIL.
+const (
+	Nearest  = functional.Nearest
+	Lanczos  = functional.Lanczos
+	Bilinear = functional.Bilinear
+	Bicubic  = functional.Bicubic
+	Box      = functional.Box
+	Hamming  = functional.Hamming
+)
+
+// Transform is one step of a pipeline. Apply draws any randomness it needs
+// from rng, which may be nil for deterministic transforms.
+type Transform interface {
+	Apply(x any, rng *rand.Rand) (any, error)
+}
+
+// Compose applies its transforms in order, like transforms.Compose.
+type Compose []Transform
+
+// Apply implements Transform. A ToTensor directly followed by a Normalize
+// runs as one pass (functional.ToNormalizedTensor), with identical results.
+func (c Compose) Apply(x any, rng *rand.Rand) (any, error) {
+	for i := 0; i < len(c); i++ {
+		t := c[i]
+		if t == nil {
+			return nil, fmt.Errorf("compose: transform %d is nil", i)
+		}
+		if _, ok := t.(ToTensor); ok && i+1 < len(c) {
+			if n, ok := c[i+1].(*Normalize); ok {
+				img, err := asImage(x, "ToTensor")
+				if err != nil {
+					return nil, err
+				}
+				out, err := functional.ToNormalizedTensor(img, n.Mean, n.Std)
+				if err != nil {
+					return nil, err
+				}
+				x = out
+				i++
+				continue
+			}
+		}
+		var err error
+		if x, err = t.Apply(x, rng); err != nil {
+			return nil, err
+		}
+	}
+	return x, nil
+}
+
+func asImage(x any, name string) (*Image, error) {
+	img, ok := x.(*Image)
+	if !ok || img == nil {
+		return nil, fmt.Errorf("%s: expects an *Image (the PIL stage), got %T", name, x)
+	}
+	return img, nil
+}
+
+func asTensor(x any, name string) (Tensor, error) {
+	switch t := x.(type) {
+	case Tensor:
+		return t, nil
+	case *Tensor:
+		if t != nil {
+			return *t, nil
+		}
+	}
+	return Tensor{}, fmt.Errorf("%s: expects a Tensor (add ToTensor before it), got %T", name, x)
+}
+
+// ToTensor converts an *Image to a [3, H, W] Tensor with values in [0, 1].
+type ToTensor struct{}
+
+// Apply implements Transform.
+func (ToTensor) Apply(x any, _ *rand.Rand) (any, error) {
+	img, err := asImage(x, "ToTensor")
+	if err != nil {
+		return nil, err
+	}
+	return functional.ToTensor(img)
+}
+
+// Normalize subtracts Mean and divides by Std per channel, in float32.
+type Normalize struct {
+	Mean, Std []float64
+}
+
+// Apply implements Transform.
+func (n *Normalize) Apply(x any, _ *rand.Rand) (any, error) {
+	t, err := asTensor(x, "Normalize")
+	if err != nil {
+		return nil, err
+	}
+	return functional.Normalize(t, n.Mean, n.Std)
+}
+
+// Resize resizes an *Image: Size [h, w] to exactly that size, Size [s] so the
+// shorter edge becomes s (the longer one at most MaxSize when MaxSize > 0).
+type Resize struct {
+	Size          []int
+	Interpolation Interpolation
+	MaxSize       int
+}
+
+// NewResize returns Resize(size) with torchvision's default bilinear filter:
+// NewResize(32, 32) or NewResize(256) for the shorter edge.
+func NewResize(size ...int) *Resize {
+	return &Resize{Size: size, Interpolation: Bilinear}
+}
+
+// Apply implements Transform.
+func (r *Resize) Apply(x any, _ *rand.Rand) (any, error) {
+	img, err := asImage(x, "Resize")
+	if err != nil {
+		return nil, err
+	}
+	return functional.Resize(img, r.Size, r.Interpolation, r.MaxSize)
+}
+
+// Lambda adapts a function to a Transform, like transforms.Lambda.
+type Lambda func(x any, rng *rand.Rand) (any, error)
+
+// Apply implements Transform.
+func (f Lambda) Apply(x any, rng *rand.Rand) (any, error) { return f(x, rng) }
+
+var (
+	_ Transform = Compose(nil)
+	_ Transform = ToTensor{}
+	_ Transform = (*Normalize)(nil)
+	_ Transform = (*Resize)(nil)
+	_ Transform = Lambda(nil)
+)

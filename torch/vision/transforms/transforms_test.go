@@ -1,0 +1,118 @@
+package transforms_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aecifar/aecifar/torch/vision/transforms"
+	"github.com/aecifar/aecifar/torch/vision/transforms/functional"
+)
+
+func TestComposeFusesToTensorNormalizeExactly(t *testing.T) {
+	for _, name := range []string{"input_train_airplane_0000.png", "input_synthetic_29x21.png"} {
+		img := loadInput(t, name)
+		fused, err := transforms.Compose{transforms.ToTensor{}, &transforms.Normalize{Mean: seedMean, Std: seedStd}}.Apply(img, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x, err := transforms.ToTensor{}.Apply(img, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		separate, err := (&transforms.Normalize{Mean: seedMean, Std: seedStd}).Apply(x, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(fused.(transforms.Tensor).Data, separate.(transforms.Tensor).Data) {
+			t.Errorf("%s: fused ToTensor+Normalize differs from the two steps", name)
+		}
+	}
+}
+
+func TestTransformErrors(t *testing.T) {
+	img := functional.NewImage(8, 6)
+	tensor, _ := functional.ToTensor(img)
+	tests := []struct {
+		name string
+		t    transforms.Transform
+		in   any
+		rng  *rand.Rand
+		want string
+	}{
+		{"normalize an image", &transforms.Normalize{Mean: seedMean, Std: seedStd}, img, nil, "expects a Tensor"},
+		{"resize a tensor", transforms.NewResize(4, 4), tensor, nil, "expects an *Image"},
+		{"flip without rng", transforms.NewRandomHorizontalFlip(), img, nil, "non-nil *rand.Rand"},
+		{"zero std", &transforms.Normalize{Mean: seedMean, Std: []float64{1, 0, 1}}, tensor, nil, "std evaluated to zero"},
+		{"too few means", &transforms.Normalize{Mean: seedMean[:2], Std: seedStd}, tensor, nil, "3 channels but 2 means"},
+		{"zero scale", &transforms.RandomResizedCrop{Size: [2]int{4, 4}, Ratio: [2]float64{1, 1}}, img, newRNG(1), "scale"},
+		{"zero size", &transforms.RandomResizedCrop{Scale: [2]float64{0.5, 1}, Ratio: [2]float64{1, 1}}, img, newRNG(1), "size"},
+		{"reversed degrees", &transforms.RandomRotation{Degrees: [2]float64{5, -5}}, img, newRNG(1), "min <= max"},
+		{"rotate with box filter", &transforms.RandomRotation{Degrees: [2]float64{-5, 5}, Interpolation: transforms.Box}, img, newRNG(1), "not supported"},
+		{"resize to nothing", transforms.NewResize(0, 4), img, nil, "gives an empty"},
+		{"resize with three sizes", transforms.NewResize(1, 2, 3), img, nil, "1 or 2 elements"},
+		{"nil in compose", transforms.Compose{nil}, img, nil, "transform 0 is nil"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := tc.t.Apply(tc.in, tc.rng)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want one containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestResizeShorterEdgeSizes(t *testing.T) {
+	tests := []struct {
+		h, w, size, maxSize int
+		wantH, wantW        int
+	}{
+		{41, 57, 20, 0, 20, 27},
+		{57, 41, 20, 0, 27, 20},
+		{32, 32, 24, 0, 24, 24},
+		{100, 20, 10, 30, 30, 6},
+	}
+	for _, tc := range tests {
+		h, w, err := functional.OutputSize(tc.h, tc.w, []int{tc.size}, tc.maxSize)
+		if err != nil || h != tc.wantH || w != tc.wantW {
+			t.Errorf("OutputSize(%dx%d, [%d], max %d) = %dx%d, %v; want %dx%d", tc.w, tc.h, tc.size, tc.maxSize, w, h, err, tc.wantW, tc.wantH)
+		}
+	}
+}
+
+// The test pipeline on a 32×32 image: Resize((32, 32)) is the identity, as in
+// torchvision, so the test tensor is ToTensor+Normalize of the pixels.
+func Example() {
+	mean := []float64{0.4914, 0.4822, 0.4465}
+	std := []float64{0.247, 0.243, 0.261}
+	train := transforms.Compose{
+		transforms.NewRandomHorizontalFlip(),
+		transforms.NewRandomRotation(15),
+		&transforms.RandomResizedCrop{Size: [2]int{32, 32}, Scale: [2]float64{0.08, 1.0},
+			Ratio: [2]float64{0.75, 1.3333333333333333}, Interpolation: transforms.Interpolation(3)},
+		transforms.ToTensor{},
+		&transforms.Normalize{Mean: mean, Std: std},
+	}
+	test := transforms.Compose{transforms.NewResize(32, 32), transforms.ToTensor{}, &transforms.Normalize{Mean: mean, Std: std}}
+
+	img := functional.NewImage(32, 32) // black
+	rng := rand.New(rand.NewPCG(1, 2))
+	a, err := train.Apply(img, rng)
+	if err != nil {
+		panic(err)
+	}
+	b, err := test.Apply(img, nil)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(a.(transforms.Tensor).Shape, b.(transforms.Tensor).Shape)
+	fmt.Printf("%.4f\n", b.(transforms.Tensor).Data[0]) // (0 - 0.4914) / 0.247
+	fmt.Println(transforms.Interpolation(3))
+	// Output:
+	// [3 32 32] [3 32 32]
+	// -1.9895
+	// bicubic
+}
