@@ -20,9 +20,11 @@ TESTFLAGS ?=
 
 OVERLAY := $(CURDIR)/build/overlay.json
 export GOFLAGS := -mod=vendor -overlay=$(OVERLAY)
-# Tests pick the first interpreter that imports torch among $PYTHON, python3, /usr/bin/python3.
-PYTHON ?= $(shell for p in python3 /usr/bin/python3; do $$p -c 'import torch' 2>/dev/null && { echo $$p; break; }; done)
-export PYTHON
+# The Python original and the parity scripts run under the first interpreter that imports torch among
+# $PYTHON, python3 and /usr/bin/python3, resolved to its absolute path (a pyenv shim may resolve
+# differently in make's shell and in a recipe's). The probe runs from / because in this directory
+# `import torch` would find the Go package torch/ as a namespace package.
+PYTHON_WITH_TORCH = $(shell cd / && for p in $(PYTHON) python3 /usr/bin/python3; do $$p -c 'import torch, sys; torch.__version__; print(sys.executable)' 2>/dev/null && break; done)
 
 .PHONY: help setup deps vendor configure build test vet run bench data clean
 
@@ -56,12 +58,13 @@ vet: setup
 	go vet ./...
 
 test: setup ## Run the tests (Go, parity against PyTorch, the Python original's self-test)
+	@py="$(PYTHON_WITH_TORCH)"; \
+	if [ -z "$$py" ]; then echo "test: no python3 with torch: parity fixtures and the Python original not checked"; exit 0; fi; \
+	echo "test: Python with torch: $$py"; \
+	for g in $$(find torch -path '*/testdata/*' -name gen.py); do "$$py" $$g --check || exit 1; done; \
+	"$$py" -m unittest discover -s bench/python -p 'test_*.py'
 	go vet ./...
-	go test $(TESTFLAGS) ./...
-	@if [ -n "$(PYTHON)" ]; then \
-	  for g in $$(find torch -path '*/testdata/*' -name gen.py); do $(PYTHON) $$g --check || exit 1; done; \
-	  $(PYTHON) -m unittest discover -s bench/python -p 'test_*.py'; \
-	else echo "test: no python3 with torch: parity fixtures and the Python original not checked"; fi
+	PYTHON="$(PYTHON_WITH_TORCH)" go test $(TESTFLAGS) ./...
 
 run: build ## Run the main job: the seed's recipe on CIFAR-10 in $(DATA), outputs in $(OUT)
 	@test -d "$(DATA)" || { echo "run: no data in $(DATA): run 'make data' or set DATA=<dir>"; exit 1; }

@@ -73,7 +73,8 @@ func DefaultEnv() Env {
 		Getenv: os.Getenv,
 		RunPython: func(python, script string) ([]byte, error) {
 			cmd := exec.Command(python, "-c", script)
-			cmd.Stderr = nil
+			// Not from the project's directory: there `import torch` finds the Go package torch/.
+			cmd.Dir = os.TempDir()
 			return cmd.Output()
 		},
 		SystemPrefix: "/usr",
