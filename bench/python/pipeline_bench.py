@@ -4,12 +4,16 @@ its augmenting transform (aug_tran), decoded and augmented in one process
 (per-core cost), and through a DataLoader with given num_workers (throughput),
 as the seed builds them (batch 32, SubsetRandomSampler over the 85% split).
 
-    python3 bench/python/pipeline_bench.py --data /tmp/cifar [--workers 0 2 4] [--images 20000]
+    python3 bench/python/pipeline_bench.py --data /tmp/cifar [--workers 0 2 4] [--images 20000] [--only train loader]
+
+(python3 with torch and torchvision: on Debian 12, /usr/bin/python3 with
+python3-torch and python3-torchvision.)
 
 --data is an ImageFolder root with train/ and test/ (CIFAR-10 as JPEGs,
 ../shared/data/cifar10-jpg.tar.xz unpacked). Prints one JSON object per
 measurement: name, images, seconds, images_per_s, workers.
-The Go side: CIFAR10_DIR=... go test -bench . ./torch/vision/datasets/
+The Go side: CIFAR10_DIR=... go test -run '^$' -bench . ./torch/vision/datasets/
+(per core: add -cpu 1, so that Go's garbage collector shares the one core).
 """
 import argparse
 import json
@@ -76,16 +80,22 @@ def main():
     p.add_argument("--data", default=os.environ.get("CIFAR10_DIR", "/tmp/cifar"))
     p.add_argument("--workers", type=int, nargs="*", default=[0, 2, 4])
     p.add_argument("--images", type=int, default=10000, help="images per measurement")
+    p.add_argument("--only", nargs="*", default=["train", "test", "decode", "loader"],
+                   choices=["train", "test", "decode", "loader"], help="measurements to run")
     args = p.parse_args()
     torch.set_num_threads(1)
     train = datasets.ImageFolder(os.path.join(args.data, "train"), transform=aug_tran)
     test = datasets.ImageFolder(os.path.join(args.data, "test"), transform=norm_tran)
-    per_sample(train, "decode_augment_train", args.images)
-    per_sample(test, "decode_transform_test", args.images)
-    per_sample(datasets.ImageFolder(os.path.join(args.data, "train"), transform=transforms.ToTensor()),
-               "decode_only", args.images)
-    for w in args.workers:
-        loader(train, w, args.images)
+    if "train" in args.only:
+        per_sample(train, "decode_augment_train", args.images)
+    if "test" in args.only:
+        per_sample(test, "decode_transform_test", args.images)
+    if "decode" in args.only:
+        per_sample(datasets.ImageFolder(os.path.join(args.data, "train"), transform=transforms.ToTensor()),
+                   "decode_only", args.images)
+    if "loader" in args.only:
+        for w in args.workers:
+            loader(train, w, args.images)
 
 
 if __name__ == "__main__":

@@ -300,7 +300,7 @@ func (c *CIFAR10) Get(index int, rng *rand.Rand) (data.Sample, error) {
 	if err != nil {
 		return data.Sample{}, err
 	}
-	s, err := applyTransform(c.Transform, img, rng)
+	s, err := applyTransform(c.Transform, img, rng, true) // img is built for this call
 	if err != nil {
 		return data.Sample{}, fmt.Errorf("datasets: CIFAR10 sample %d: %w", index, err)
 	}

@@ -63,7 +63,9 @@ type ImageFolder struct {
 	ClassToIdx map[string]int // class name → label
 	Samples    []LabeledPath  // in torchvision's order
 	Transform  transforms.Transform
-	Loader     func(path string) (*functional.Image, error)
+	// Loader reads one file; nil means LoadImage. (With LoadImage every
+	// image is fresh, so its memory is recycled once transformed.)
+	Loader func(path string) (*functional.Image, error)
 }
 
 // An Option changes how NewImageFolder builds its sample list.
@@ -89,7 +91,7 @@ func WithLoader(load func(path string) (*functional.Image, error)) Option {
 // returns the dataset. transform is applied to every image; nil means
 // ToTensor only (a Sample needs float32 data).
 func NewImageFolder(root string, transform transforms.Transform, opts ...Option) (*ImageFolder, error) {
-	cfg := folderConfig{extensions: IMGExtensions, loader: LoadImage}
+	cfg := folderConfig{extensions: IMGExtensions}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -258,15 +260,15 @@ func (f *ImageFolder) Get(index int, rng *rand.Rand) (data.Sample, error) {
 		return data.Sample{}, fmt.Errorf("datasets: ImageFolder index %d out of range [0, %d)", index, len(f.Samples))
 	}
 	s := f.Samples[index]
-	load := f.Loader
-	if load == nil {
+	load, fresh := f.Loader, f.Loader == nil
+	if fresh {
 		load = LoadImage
 	}
 	img, err := load(s.Path)
 	if err != nil {
 		return data.Sample{}, fmt.Errorf("datasets: ImageFolder: %w", err)
 	}
-	out, err := applyTransform(f.Transform, img, rng)
+	out, err := applyTransform(f.Transform, img, rng, fresh)
 	if err != nil {
 		return data.Sample{}, fmt.Errorf("datasets: ImageFolder: %s: %w", s.Path, err)
 	}
@@ -275,12 +277,19 @@ func (f *ImageFolder) Get(index int, rng *rand.Rand) (data.Sample, error) {
 }
 
 // applyTransform runs t (ToTensor when nil) and checks that it ends in a
-// tensor.
-func applyTransform(t transforms.Transform, img *functional.Image, rng *rand.Rand) (data.Sample, error) {
+// tensor. owned says img was made for this call alone, so its memory may be
+// recycled.
+func applyTransform(t transforms.Transform, img *functional.Image, rng *rand.Rand, owned bool) (data.Sample, error) {
 	if t == nil {
 		t = transforms.ToTensor{}
 	}
-	x, err := t.Apply(img, rng)
+	var x any
+	var err error
+	if owned {
+		x, err = transforms.ApplyOwned(t, img, rng)
+	} else {
+		x, err = t.Apply(img, rng)
+	}
 	if err != nil {
 		return data.Sample{}, err
 	}

@@ -14,9 +14,11 @@
 // # Constructors and defaults
 //
 // Each transform is a struct named like its torchvision class, with exported
-// fields for its arguments. Go has no default arguments, so each also has a
-// New function that fills in torchvision's defaults; a struct literal must
-// spell out every field it needs (a zero Scale is an error, not (0.08, 1)).
+// fields for its arguments. Go has no default arguments, so those with
+// defaults also have a New function that fills them in (NewResize,
+// NewRandomHorizontalFlip, NewRandomRotation, NewRandomResizedCrop); a struct
+// literal must spell out every field it needs (a zero Scale is an error, not
+// (0.08, 1)). Interpolation(3) is bicubic, as the seed's interpolation=3.
 // The seed's pipelines read:
 //
 //	train := transforms.Compose{
@@ -37,7 +39,8 @@
 // reproducible whatever the number of workers. Draw order follows
 // torchvision's (flip: one draw; rotation: one angle; resized crop: up to ten
 // (scale, log-ratio) pairs, then the offsets), but the values differ from
-// torch's own generator, which is not reproduced.
+// torch's own generator, which is not reproduced. Given the same parameters,
+// the outputs equal torchvision's pixel for pixel (see package functional).
 //
 // # Errors and concurrency
 //
@@ -84,33 +87,85 @@ type Compose []Transform
 
 // Apply implements Transform. A ToTensor directly followed by a Normalize
 // runs as one pass (functional.ToNormalizedTensor), with identical results.
+// Images made by one of this package's transforms and consumed by the next
+// are handed back to functional.Release once that step is done.
 func (c Compose) Apply(x any, rng *rand.Rand) (any, error) {
+	return c.apply(x, rng, false)
+}
+
+// ApplyOwned is t.Apply(img, rng) for a caller that gives up img: when t is
+// made of this package's transforms (which keep no reference to their
+// input), img's memory is recycled once t no longer needs it. A dataset that
+// decodes a fresh image per sample calls it to save an allocation.
+func ApplyOwned(t Transform, img *Image, rng *rand.Rand) (any, error) {
+	if c, ok := t.(Compose); ok {
+		return c.apply(img, rng, true)
+	}
+	return Compose{t}.apply(img, rng, true)
+}
+
+// releasesInput reports whether t is one of this package's image
+// transforms: they return a fresh image or their input itself, and keep no
+// reference to the input once they return.
+func releasesInput(t Transform) bool {
+	switch t.(type) {
+	case ToTensor, *Normalize, *Resize, *RandomHorizontalFlip, *RandomRotation, *RandomResizedCrop:
+		return true
+	}
+	return false
+}
+
+// apply runs the stages; owned says whether x is an image nobody else
+// references, whose memory may be recycled once a stage has replaced it.
+func (c Compose) apply(x any, rng *rand.Rand, owned bool) (any, error) {
 	for i := 0; i < len(c); i++ {
 		t := c[i]
 		if t == nil {
 			return nil, fmt.Errorf("compose: transform %d is nil", i)
 		}
-		if _, ok := t.(ToTensor); ok && i+1 < len(c) {
-			if n, ok := c[i+1].(*Normalize); ok {
-				img, err := asImage(x, "ToTensor")
-				if err != nil {
-					return nil, err
-				}
-				out, err := functional.ToNormalizedTensor(img, n.Mean, n.Std)
-				if err != nil {
-					return nil, err
-				}
-				x = out
-				i++
-				continue
-			}
-		}
+		in := x
 		var err error
-		if x, err = t.Apply(x, rng); err != nil {
+		if n, ok := c.fusedNormalize(i); ok {
+			img, err := asImage(x, "ToTensor")
+			if err != nil {
+				return nil, err
+			}
+			if x, err = functional.ToNormalizedTensor(img, n.Mean, n.Std); err != nil {
+				return nil, err
+			}
+			i++
+		} else if x, err = t.Apply(x, rng); err != nil {
 			return nil, err
 		}
+		// (Values are compared as images only: tensors hold slices, and
+		// comparing them as interfaces would panic.)
+		safe := releasesInput(t)
+		inImg, inIsImage := in.(*Image)
+		outImg, outIsImage := x.(*Image)
+		if inIsImage && outIsImage && inImg == outImg {
+			// Unchanged; a transform not of this package may still have
+			// kept a reference to it.
+			owned = owned && safe
+			continue
+		}
+		if inIsImage && owned && safe {
+			functional.Release(inImg)
+		}
+		// A fresh image from one of our transforms is ours to recycle;
+		// anything else may be referenced elsewhere.
+		owned = safe && outIsImage
 	}
 	return x, nil
+}
+
+// fusedNormalize reports whether stage i is a ToTensor followed by a
+// Normalize, which run as one pass.
+func (c Compose) fusedNormalize(i int) (*Normalize, bool) {
+	if _, ok := c[i].(ToTensor); !ok || i+1 >= len(c) {
+		return nil, false
+	}
+	n, ok := c[i+1].(*Normalize)
+	return n, ok && n != nil
 }
 
 func asImage(x any, name string) (*Image, error) {

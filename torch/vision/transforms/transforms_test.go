@@ -116,3 +116,64 @@ func Example() {
 	// -1.9895
 	// bicubic
 }
+
+// Tensors flow through Compose stages too (and are never compared as
+// interface values, which would panic on their slices).
+func TestComposeTensorStages(t *testing.T) {
+	img := loadInput(t, "input_train_airplane_0000.png")
+	id := transforms.Lambda(func(x any, _ *rand.Rand) (any, error) { return x, nil })
+	c := transforms.Compose{transforms.ToTensor{}, id, &transforms.Normalize{Mean: seedMean, Std: seedStd}, id}
+	got, err := c.Apply(img, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := transforms.Compose{transforms.ToTensor{}, &transforms.Normalize{Mean: seedMean, Std: seedStd}}.Apply(img, nil)
+	if !slices.Equal(got.(transforms.Tensor).Data, want.(transforms.Tensor).Data) {
+		t.Error("a Lambda between ToTensor and Normalize changed the result")
+	}
+}
+
+// ApplyOwned recycles the images a pipeline makes; results must not change,
+// and an image a user transform hands out must never be recycled.
+func TestApplyOwnedKeepsResults(t *testing.T) {
+	src := loadInput(t, "input_train_cat_0001.png")
+	kept := src.Clone()
+	var seen []*transforms.Image
+	spy := transforms.Lambda(func(x any, _ *rand.Rand) (any, error) {
+		seen = append(seen, x.(*transforms.Image))
+		return x, nil
+	})
+	for seed := range uint64(30) {
+		pipe := seedTrain()
+		pipe = append(transforms.Compose{pipe[0], pipe[1], spy}, pipe[2:]...)
+		want, err := pipe.Apply(src, newRNG(seed))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := transforms.ApplyOwned(pipe, src.Clone(), newRNG(seed))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got.(transforms.Tensor).Data, want.(transforms.Tensor).Data) {
+			t.Fatalf("seed %d: ApplyOwned differs from Apply", seed)
+		}
+	}
+	// The images the spy saw were not recycled: fresh allocations must not
+	// reuse them.
+	snapshots := make([][]uint8, len(seen))
+	for i, m := range seen {
+		snapshots[i] = slices.Clone(m.Pix)
+	}
+	for range 50 {
+		functional.HFlip(src)
+		transforms.ApplyOwned(seedTrain(), src.Clone(), newRNG(1))
+	}
+	for i, m := range seen {
+		if !slices.Equal(m.Pix, snapshots[i]) {
+			t.Fatalf("image %d handed to a Lambda was recycled and overwritten", i)
+		}
+	}
+	if !slices.Equal(src.Pix, kept.Pix) {
+		t.Error("the caller's input changed")
+	}
+}

@@ -59,7 +59,7 @@ func HFlip(img *Image) (*Image, error) {
 	if err := img.check(); err != nil {
 		return nil, fmt.Errorf("hflip: %w", err)
 	}
-	out := NewImage(img.W, img.H)
+	out := newImageUninit(img.W, img.H)
 	w := img.W
 	for y := range img.H {
 		in := img.Pix[3*y*w : 3*(y+1)*w]
@@ -77,7 +77,7 @@ func VFlip(img *Image) (*Image, error) {
 	if err := img.check(); err != nil {
 		return nil, fmt.Errorf("vflip: %w", err)
 	}
-	out := NewImage(img.W, img.H)
+	out := newImageUninit(img.W, img.H)
 	stride := 3 * img.W
 	for y := range img.H {
 		copy(out.Pix[y*stride:(y+1)*stride], img.Pix[(img.H-1-y)*stride:(img.H-y)*stride])
@@ -94,7 +94,7 @@ func copyPixel(dst []uint8, i int, src []uint8, j int) {
 
 // transpose implements PIL's exact quarter turns: out(x, y) = img(src(x, y)).
 func transpose(img *Image, w, h int, src func(x, y int) (int, int)) *Image {
-	out := NewImage(w, h)
+	out := newImageUninit(w, h)
 	for y := range h {
 		for x := range w {
 			sx, sy := src(x, y)
@@ -183,8 +183,10 @@ func Rotate(img *Image, angle float64, interp Interpolation, expand bool, center
 		a[2], a[5] = apply(-float64(nw-w)/2, -float64(nh-h)/2)
 		w, h = nw, nh
 	}
-	out := NewImage(w, h)
-	if fill != [3]uint8{} {
+	out := newImageUninit(w, h)
+	if fill == [3]uint8{} {
+		clear(out.Pix)
+	} else {
 		for i := 0; i < len(out.Pix); i += 3 {
 			out.Pix[i], out.Pix[i+1], out.Pix[i+2] = fill[0], fill[1], fill[2]
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"sync"
+	"sync/atomic"
 )
 
 // Interpolation selects a resampling filter. The values are PIL's filter
@@ -171,13 +172,13 @@ func grow[T any](s []T, n int) []T {
 // clip8 turns a fixed-point sum into a byte, saturating like PIL's lookup.
 func clip8(v int32) uint8 {
 	v >>= precisionBits
+	if uint32(v) <= 255 { // the common case: one test
+		return uint8(v)
+	}
 	if v < 0 {
 		return 0
 	}
-	if v > 255 {
-		return 255
-	}
-	return uint8(v)
+	return 255
 }
 
 // view is a rectangle of an RGB image: w×h pixels, rows stride bytes apart.
@@ -191,7 +192,7 @@ type view struct {
 func (m *Image) view() view { return view{pix: m.Pix, stride: 3 * m.W, w: m.W, h: m.H} }
 
 func (v view) toImage() *Image {
-	out := NewImage(v.w, v.h)
+	out := newImageUninit(v.w, v.h)
 	for y := range v.h {
 		copy(out.Pix[3*y*v.w:3*(y+1)*v.w], v.pix[y*v.stride:])
 	}
@@ -200,50 +201,79 @@ func (v view) toImage() *Image {
 
 // scratch holds the temporary buffers of one resample, reused through a pool.
 type scratch struct {
-	vert, horiz coeffs
-	tmp         []uint8
-	acc         []int32
+	tmp []uint8
+	acc []int32
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+type coeffKey struct {
+	in, out int
+	interp  Interpolation
+}
+
+// coeffCache keeps the coefficients of small resizes, which augmentation
+// repeats endlessly (every crop size to 32, say). Entries are immutable.
+var (
+	coeffCache     sync.Map // coeffKey → *coeffs
+	coeffCacheSize atomic.Int64
+)
+
+const (
+	maxCachedSide  = 512
+	maxCachedCoeff = 4096
+)
+
+// coeffsFor returns the coefficients resizing in samples to out with interp
+// over the whole input, from the cache when it can.
+func coeffsFor(in, out int, interp Interpolation, f filter) *coeffs {
+	key := coeffKey{in, out, interp}
+	if c, ok := coeffCache.Load(key); ok {
+		return c.(*coeffs)
+	}
+	c := new(coeffs)
+	precomputeCoeffs(in, 0, float64(in), out, f, c)
+	if in <= maxCachedSide && out <= maxCachedSide && coeffCacheSize.Load() < maxCachedCoeff {
+		if _, loaded := coeffCache.LoadOrStore(key, c); !loaded {
+			coeffCacheSize.Add(1)
+		}
+	}
+	return c
+}
 
 // resample resizes src to w×h with one of PIL's convolution filters, as PIL's
 // ImagingResampleInner: a horizontal pass over just the input rows the
 // vertical pass needs, then the vertical pass, each skipped when its axis
 // keeps its size. The arithmetic is PIL's 8-bit path: 22-bit coefficients,
 // a rounding half added, the sum shifted and saturated.
-func resample(src view, w, h int, f filter) *Image {
+func resample(src view, w, h int, interp Interpolation, f filter) *Image {
 	sc := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(sc)
 	needH := w != src.w
 	needV := h != src.h
-	vert := &sc.vert
-	precomputeCoeffs(src.h, 0, float64(src.h), h, f, vert)
+	vert := coeffsFor(src.h, h, interp, f)
+	first := 0 // the first input row the vertical pass reads
 	if needH {
-		first := vert.start[0]
+		first = vert.start[0]
 		last := vert.start[h-1] + vert.n[h-1]
-		horiz := &sc.horiz
-		precomputeCoeffs(src.w, 0, float64(src.w), w, f, horiz)
+		horiz := coeffsFor(src.w, w, interp, f)
 		rows := last - first
 		sc.tmp = grow(sc.tmp, 3*w*rows)
 		for y := range rows {
 			in := src.pix[(y+first)*src.stride : (y+first)*src.stride+3*src.w]
 			horizontalRow(sc.tmp[3*y*w:3*(y+1)*w], in, horiz)
 		}
-		for i := range vert.start {
-			vert.start[i] -= first
-		}
 		src = view{pix: sc.tmp, stride: 3 * w, w: w, h: rows}
 	}
 	if !needV {
 		return src.toImage()
 	}
-	out := NewImage(src.w, h)
+	out := newImageUninit(src.w, h)
 	rowLen := 3 * src.w
 	sc.acc = grow(sc.acc, rowLen)
 	for yy := range h {
 		k := vert.k[yy*vert.ksize : yy*vert.ksize+vert.n[yy]]
-		base := vert.start[yy] * src.stride
+		base := (vert.start[yy] - first) * src.stride
 		verticalRow(out.Pix[yy*rowLen:(yy+1)*rowLen], src.pix[base:], src.stride, k, sc.acc)
 	}
 	return out
@@ -376,7 +406,7 @@ func resizeView(src view, w, h int, interp Interpolation) (*Image, error) {
 	if !ok {
 		return nil, fmt.Errorf("resize: unknown interpolation %v", interp)
 	}
-	return resample(src, w, h, f), nil
+	return resample(src, w, h, interp, f), nil
 }
 
 // OutputSize is torchvision's _compute_resized_output_size: size [h, w] is

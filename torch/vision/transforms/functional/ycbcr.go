@@ -19,13 +19,13 @@ func init() {
 }
 
 func clamp8(v int32) uint8 {
+	if uint32(v) <= 255 {
+		return uint8(v)
+	}
 	if v < 0 {
 		return 0
 	}
-	if v > 255 {
-		return 255
-	}
-	return uint8(v)
+	return 255
 }
 
 // ycbcrToRGB converts m into dst like libjpeg-turbo with its defaults
@@ -128,8 +128,9 @@ func fancyRow2(out []uint8, sum []int32) {
 	out[0] = uint8((sum[0]*4 + 8) >> 4)
 	for c := 0; c < n-1; c++ {
 		this, next := sum[c], sum[c+1]
-		out[2*c+1] = uint8((this*3 + next + 7) >> 4)
-		out[2*c+2] = uint8((next*3 + this + 8) >> 4)
+		o := out[2*c+1 : 2*c+3 : 2*c+3]
+		o[0] = uint8((this*3 + next + 7) >> 4)
+		o[1] = uint8((next*3 + this + 8) >> 4)
 	}
 	if len(out) == 2*n {
 		out[2*n-1] = uint8((sum[n-1]*4 + 7) >> 4)
@@ -143,8 +144,9 @@ func fancyRow1(out []uint8, in []uint8) {
 	out[0] = in[0]
 	for c := 0; c < n-1; c++ {
 		this, next := int32(in[c]), int32(in[c+1])
-		out[2*c+1] = uint8((this*3 + next + 2) >> 2)
-		out[2*c+2] = uint8((next*3 + this + 1) >> 2)
+		o := out[2*c+1 : 2*c+3 : 2*c+3]
+		o[0] = uint8((this*3 + next + 2) >> 2)
+		o[1] = uint8((next*3 + this + 1) >> 2)
 	}
 	if len(out) == 2*n {
 		out[2*n-1] = in[n-1]
