@@ -240,3 +240,35 @@ func FromHandle(h unsafe.Pointer) *Tensor {
 	}
 	return wrap(lib.Ctensor(h))
 }
+
+// MoveTo_ moves t to device d in place, like `param.data = param.data.to(d)`: every holder of t
+// sees the moved tensor, and requires_grad is kept. It is how Module.To moves shared parameters.
+func (t *Tensor) MoveTo_(d Device) error {
+	if err := inputErr("to", t); err != nil {
+		return err
+	}
+	if t.Device() == d {
+		return nil
+	}
+	rg := t.RequiresGrad()
+	copied := Keep(call("to", func(out *lib.Ctensor) { lib.AtgToDevice(out, t.c, d.code(), t.DType().code(), 0, 0) }, t))
+	if copied.err != nil {
+		return copied.err
+	}
+	moved := copied.Detach()
+	copied.Drop()
+	if rg {
+		moved.SetRequiresGrad(true)
+	}
+	if moved.err != nil {
+		return moved.err
+	}
+	// Swap the handles, re-arming each cleanup for the handle it now owns, then free the old one.
+	t.cleanup.Stop()
+	moved.cleanup.Stop()
+	t.c, moved.c = moved.c, t.c
+	t.cleanup = runtime.AddCleanup(t, freeHandle, t.c)
+	moved.cleanup = runtime.AddCleanup(moved, freeHandle, moved.c)
+	moved.Drop()
+	return nil
+}

@@ -165,3 +165,13 @@ func ParametersOf(m Module) []*torch.Tensor { return m.base().Parameters() }
 
 // NamedParametersOf is m.named_parameters() for any module.
 func NamedParametersOf(m Module) []NamedTensor { return m.base().NamedParameters() }
+
+// To moves every parameter to device d in place, like module.to(device).
+func (b *Base) To(d torch.Device) error {
+	for _, np := range b.NamedParameters() {
+		if err := np.Tensor.MoveTo_(d); err != nil {
+			return fmt.Errorf("%s.to(%s): %w", np.Name, d, err)
+		}
+	}
+	return nil
+}

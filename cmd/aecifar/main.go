@@ -1,0 +1,219 @@
+// Command aecifar runs the blog "combining unsupervised and supervised learning" on CIFAR-10: a
+// convolutional autoencoder trained without labels, then a classifier on its frozen encoder.
+//
+// Usage:
+//
+//	aecifar <command> [flags]
+//
+// Commands:
+//
+//	run               all stages: train-ae, train-classifier, test (the main job)
+//	train-ae          train the autoencoder; writes cifar_autoencoder.pt
+//	train-classifier  train the classifier on the saved autoencoder; writes model_cifar10.pt
+//	test              test a classifier checkpoint (--weights FILE, from Go or Python)
+//	reconstruct       plot test images beside their reconstructions by the saved autoencoder
+//	data              put CIFAR-10 in --data (download, or --archive FILE)
+//
+// Run `aecifar <command> --help` for the flags of each. Errors print one line and exit with status 1;
+// a bad command line exits with status 2.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/aecifar/aecifar/torch"
+	"github.com/aecifar/aecifar/torch/vision/datasets"
+	"github.com/aecifar/aecifar/train"
+)
+
+const usage = `aecifar: the PyTorch blog's CIFAR-10 autoencoder and classifier, in Go on libtorch.
+
+Usage:
+  aecifar <command> [flags]
+
+Commands:
+  run               all stages: train the autoencoder, train the classifier, test (the main job)
+  train-ae          train the autoencoder (writes OUT/cifar_autoencoder.pt)
+  train-classifier  train the classifier on OUT/cifar_autoencoder.pt (writes OUT/model_cifar10.pt)
+  test              test OUT/model_cifar10.pt, or --weights FILE (a checkpoint from Go or Python)
+  reconstruct       plot test images beside their reconstructions (OUT/reconstructions.png)
+  data              put CIFAR-10 in --data: the official download, or --archive FILE
+
+Run 'aecifar <command> --help' for its flags.
+`
+
+// errUsage marks a bad command line, which exits with status 2.
+var errUsage = errors.New("usage")
+
+func main() {
+	err := run(os.Args[1:], os.Stdout, os.Stderr)
+	switch {
+	case err == nil:
+	case errors.Is(err, flag.ErrHelp):
+	case errors.Is(err, errUsage):
+		os.Exit(2)
+	default:
+		fmt.Fprintln(os.Stderr, "aecifar:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errUsage
+	}
+	cmd, args := args[0], args[1:]
+	stages := map[string]map[string]bool{
+		"run":              {train.StageAutoencoder: true, train.StageClassifier: true, train.StageTest: true},
+		"train-ae":         {train.StageAutoencoder: true},
+		"train-classifier": {train.StageClassifier: true},
+		"test":             {train.StageTest: true},
+	}
+	switch cmd {
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	case "data":
+		return dataCommand(args, stderr)
+	case "reconstruct":
+		return reconstructCommand(args, stdout, stderr)
+	}
+	st, ok := stages[cmd]
+	if !ok {
+		fmt.Fprintf(stderr, "aecifar: unknown command %q\n\n%s", cmd, usage)
+		return errUsage
+	}
+	cfg := train.Default()
+	cfg.Log, cfg.Progress = stdout, stderr
+	fs := flag.NewFlagSet("aecifar "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	device, weights := commonFlags(fs, &cfg)
+	fs.IntVar(&cfg.AEEpochs, "ae-epochs", cfg.AEEpochs, "autoencoder `epochs` (the blog's n_epochs = 35)")
+	fs.IntVar(&cfg.ClfEpochs, "clf-epochs", cfg.ClfEpochs, "classifier `epochs` (the blog's n_epochs = 40)")
+	fs.IntVar(&cfg.MaxBatches, "max-batches", 0, "cap every training and validation epoch at `N` batches (0: no cap; for smoke runs)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "aecifar %s: unexpected argument %q\n", cmd, fs.Arg(0))
+		return errUsage
+	}
+	if err := cfg.Validate(); err != nil {
+		fmt.Fprintf(stderr, "aecifar %s: %v\n", cmd, err)
+		return errUsage
+	}
+	d, err := torch.ParseDevice(*device)
+	if err != nil {
+		return err
+	}
+	cfg.Device = d
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	_, err = train.Run(ctx, cfg, st, *weights)
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("interrupted; checkpoints written so far are in %s", cfg.OutDir)
+	}
+	return err
+}
+
+// commonFlags defines the flags every training and testing command takes.
+func commonFlags(fs *flag.FlagSet, cfg *train.Config) (device, weights *string) {
+	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data `dir`: an ImageFolder tree with train/ and test/, or CIFAR-10's binary release")
+	fs.StringVar(&cfg.OutDir, "out", cfg.OutDir, "output `dir` for checkpoints, history, plots and results")
+	device = fs.String("device", "auto", "`device`: auto, cpu, cuda or cuda:N")
+	fs.IntVar(&cfg.BatchSize, "batch-size", cfg.BatchSize, "batch `size` (the blog's BATCH_SIZE = 32)")
+	fs.IntVar(&cfg.Workers, "workers", cfg.Workers, "loader `goroutines` (the blog's NUM_WORKERS = 4)")
+	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "random `seed` for the split, the sampling, the augmentation and libtorch")
+	fs.BoolVar(&cfg.Quiet, "quiet", false, "no progress bars")
+	weights = fs.String("weights", "", "classifier checkpoint `file` to test (default OUT/model_cifar10.pt)")
+	return device, weights
+}
+
+func dataCommand(args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("aecifar data", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dir := fs.String("data", "data/cifar10", "`dir` to put CIFAR-10 in")
+	archive := fs.String("archive", "", "unpack this local cifar-10-binary.tar.gz `file` instead of downloading")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	if *archive != "" {
+		// DownloadCIFAR10 takes a copy already in place when its MD5 is the official one.
+		if err := copyArchive(*archive, filepath.Join(*dir, "cifar-10-binary.tar.gz")); err != nil {
+			return err
+		}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := datasets.DownloadCIFAR10(ctx, *dir); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "CIFAR-10 is in %s\n", *dir)
+	return nil
+}
+
+// copyArchive copies src to dst through a temporary file, so dst is never half written.
+func copyArchive(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(dst), ".archive-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := io.Copy(tmp, in); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), dst)
+}
+
+func reconstructCommand(args []string, stdout, stderr io.Writer) error {
+	cfg := train.Default()
+	cfg.Log, cfg.Progress = stdout, stderr
+	fs := flag.NewFlagSet("aecifar reconstruct", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	device, _ := commonFlags(fs, &cfg)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	d, err := torch.ParseDevice(*device)
+	if err != nil {
+		return err
+	}
+	cfg.Device = d
+	path, err := train.Reconstruct(cfg)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, strings.TrimSpace("wrote "+path))
+	return nil
+}

@@ -1,0 +1,81 @@
+package train
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"os"
+
+	"github.com/aecifar/aecifar/torch"
+)
+
+// Config is a run of the blog's recipe. The zero value is not usable; start from Default.
+type Config struct {
+	DataDir   string       // an ImageFolder tree (train/, test/) or CIFAR-10's binary release
+	OutDir    string       // checkpoints, history, plots and results
+	Device    torch.Device // where the models train
+	AEEpochs  int          // 35 in the blog
+	ClfEpochs int          // 40 in the blog
+	BatchSize int          // 32
+	Workers   int          // 4: the blog's NUM_WORKERS
+	Seed      uint64       // seeds the split, the samplers, the augmentation and libtorch
+	// MaxBatches caps the batches of every training and validation epoch (0: no cap), for smoke
+	// runs and tests; the test pass is never capped.
+	MaxBatches int
+	// Quiet turns off the progress bars; they are off anyway when Progress is not a terminal.
+	Quiet    bool
+	Log      io.Writer // the blog's printed lines; os.Stdout by default
+	Progress io.Writer // progress bars; os.Stderr by default
+}
+
+// Default is the blog's recipe.
+func Default() Config {
+	return Config{
+		DataDir: "data/cifar10", OutDir: "runs/latest", Device: torch.CPU,
+		AEEpochs: 35, ClfEpochs: 40, BatchSize: 32, Workers: 4, Seed: 1,
+		Log: os.Stdout, Progress: os.Stderr,
+	}
+}
+
+// Validate reports the first invalid setting, as a user would want to read it.
+func (c Config) Validate() error {
+	switch {
+	case c.DataDir == "":
+		return fmt.Errorf("no data directory given")
+	case c.OutDir == "":
+		return fmt.Errorf("no output directory given")
+	case c.AEEpochs < 0:
+		return fmt.Errorf("invalid autoencoder epochs %d: must be 0 or more", c.AEEpochs)
+	case c.ClfEpochs < 0:
+		return fmt.Errorf("invalid classifier epochs %d: must be 0 or more", c.ClfEpochs)
+	case c.BatchSize <= 0:
+		return fmt.Errorf("invalid batch size %d: must be at least 1", c.BatchSize)
+	case c.Workers < 0:
+		return fmt.Errorf("invalid worker count %d: must be 0 or more", c.Workers)
+	case c.MaxBatches < 0:
+		return fmt.Errorf("invalid batch cap %d: must be 0 or more", c.MaxBatches)
+	}
+	return nil
+}
+
+func (c Config) logf(format string, args ...any) {
+	w := c.Log
+	if w == nil {
+		w = os.Stdout
+	}
+	fmt.Fprintf(w, format, args...)
+}
+
+// pyFloat6 is Python's '{:.6f}'.format(x), which writes infinities as "inf" (the blog's first
+// "Validation loss decreased (inf --> ...)" line).
+func pyFloat6(x float64) string {
+	switch {
+	case math.IsInf(x, 1):
+		return "inf"
+	case math.IsInf(x, -1):
+		return "-inf"
+	case math.IsNaN(x):
+		return "nan"
+	}
+	return fmt.Sprintf("%.6f", x)
+}

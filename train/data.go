@@ -1,0 +1,117 @@
+package train
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+
+	"github.com/aecifar/aecifar/torch"
+	"github.com/aecifar/aecifar/torch/utils/data"
+	"github.com/aecifar/aecifar/torch/vision/datasets"
+	"github.com/aecifar/aecifar/torch/vision/transforms"
+)
+
+// The blog's normalisation constants (kuangliu/pytorch-cifar issue 19).
+var (
+	Mean = []float64{0.4914, 0.4822, 0.4465}
+	Std  = []float64{0.247, 0.243, 0.261}
+)
+
+// AugmentTransform is the blog's aug_tran: RandomHorizontalFlip, RandomRotation(15),
+// RandomResizedCrop((32,32), scale=(0.08,1.0), ratio=(0.75,1.333), interpolation=3 (bicubic)),
+// ToTensor, Normalize.
+func AugmentTransform() transforms.Compose {
+	return transforms.Compose{
+		transforms.NewRandomHorizontalFlip(),
+		transforms.NewRandomRotation(15),
+		&transforms.RandomResizedCrop{Size: [2]int{32, 32}, Scale: [2]float64{0.08, 1.0},
+			Ratio: [2]float64{0.75, 1.3333333333333333}, Interpolation: transforms.Interpolation(3)},
+		transforms.ToTensor{},
+		&transforms.Normalize{Mean: Mean, Std: Std},
+	}
+}
+
+// TestTransform is the blog's norm_tran: Resize((32,32)), ToTensor, Normalize.
+func TestTransform() transforms.Compose {
+	return transforms.Compose{transforms.NewResize(32, 32), transforms.ToTensor{}, &transforms.Normalize{Mean: Mean, Std: Std}}
+}
+
+// Data is the blog's three loaders over CIFAR-10.
+type Data struct {
+	Train, Validation, Test *data.DataLoader
+	Classes                 []string
+	NumTrain, NumValidation int
+}
+
+// VALIDATION_SIZE in the blog.
+const validationSize = 0.15
+
+// LoadData builds the blog's datasets and loaders. The validation loader reads the augmented
+// training dataset through its sampler, as the blog's does: validation images are augmented too.
+func LoadData(cfg Config) (*Data, error) {
+	trainSet, testSet, classes, err := openDatasets(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	// The blog shuffles indices with numpy and takes the first floor(0.15*n) for validation.
+	trainIdx, valIdx := data.SplitValidation(trainSet.Len(), validationSize, rand.New(rand.NewPCG(cfg.Seed, 0x5eed)))
+	opts := func(s data.Sampler, seed uint64) data.Options {
+		return data.Options{BatchSize: cfg.BatchSize, Sampler: s, NumWorkers: cfg.Workers, Seed: seed}
+	}
+	d := &Data{Classes: classes, NumTrain: len(trainIdx), NumValidation: len(valIdx)}
+	if d.Train, err = data.NewDataLoader(trainSet, opts(data.SubsetRandomSampler(trainIdx), cfg.Seed+1)); err != nil {
+		return nil, err
+	}
+	if d.Validation, err = data.NewDataLoader(trainSet, opts(data.SubsetRandomSampler(valIdx), cfg.Seed+2)); err != nil {
+		return nil, err
+	}
+	if d.Test, err = data.NewDataLoader(testSet, opts(nil, cfg.Seed+3)); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// openDatasets accepts an ImageFolder tree (train/ and test/) or the CIFAR-10 binary release (the
+// directory holding cifar-10-batches-bin, or that directory itself).
+func openDatasets(dir string) (train, test data.Dataset, classes []string, err error) {
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return nil, nil, nil, fmt.Errorf("data directory %s does not exist: run `make data` or pass --data DIR (an ImageFolder tree with train/ and test/, or CIFAR-10's binary release)", dir)
+	}
+	if isDir(filepath.Join(dir, "train")) || isDir(filepath.Join(dir, "test")) {
+		tr, err := datasets.NewImageFolder(filepath.Join(dir, "train"), AugmentTransform())
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		te, err := datasets.NewImageFolder(filepath.Join(dir, "test"), TestTransform())
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		return tr, te, tr.Classes, nil
+	}
+	tr, err := datasets.NewCIFAR10(dir, true, false, AugmentTransform())
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("%s holds neither train/ and test/ folders nor CIFAR-10's binary release: %w", dir, err)
+	}
+	te, err := datasets.NewCIFAR10(dir, false, false, TestTransform())
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return tr, te, tr.Classes, nil
+}
+
+func isDir(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.IsDir()
+}
+
+// toDevice makes the batch's tensors on the device, in scope s.
+func toDevice(s *torch.Scope, b data.Batch, d torch.Device) (images, labels *torch.Tensor) {
+	images = s.Attach(torch.FromSlice(b.Data, b.Shape...))
+	labels = s.Attach(torch.FromSlice(b.Labels, int64(len(b.Labels))))
+	if d != torch.CPU {
+		images = images.ToOptions(d, torch.Float32, true)
+		labels = labels.ToOptions(d, torch.Int64, true)
+	}
+	return images, labels
+}

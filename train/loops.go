@@ -1,0 +1,242 @@
+package train
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"path/filepath"
+	"time"
+
+	"github.com/aecifar/aecifar/models"
+	"github.com/aecifar/aecifar/torch"
+	"github.com/aecifar/aecifar/torch/nn"
+	"github.com/aecifar/aecifar/torch/optim"
+	"github.com/aecifar/aecifar/torch/optim/lr_scheduler"
+	"github.com/aecifar/aecifar/torch/utils/data"
+	"github.com/aecifar/aecifar/train/report"
+)
+
+// Checkpoint file names, as in the blog.
+const (
+	AutoencoderFile = "cifar_autoencoder.pt"
+	ClassifierFile  = "model_cifar10.pt"
+)
+
+// epochBatches runs f over one epoch of loader, at most cfg.MaxBatches batches, each in its own scope,
+// with a progress bar. It returns the number of images seen.
+func epochBatches(ctx context.Context, cfg Config, loader *data.DataLoader, desc string, f func(s *torch.Scope, b data.Batch) (loss float64, err error)) (int, error) {
+	total := loader.Len()
+	if cfg.MaxBatches > 0 && cfg.MaxBatches < total {
+		total = cfg.MaxBatches
+	}
+	bar := newBar(cfg, total, desc)
+	defer bar.finish()
+	it := loader.Iter(ctx)
+	defer it.Close()
+	images, n := 0, 0
+	for n < total && it.Next() {
+		b := it.Batch()
+		s := torch.NewScope()
+		loss, err := f(s, b)
+		s.Close()
+		if err != nil {
+			return images, err
+		}
+		images += b.Len()
+		n++
+		bar.step(loss, images)
+	}
+	if err := it.Err(); err != nil {
+		return images, err
+	}
+	return images, ctx.Err()
+}
+
+// Autoencoder trains ae as the blog does: MSE against the normalised input, Adam(lr=1e-3),
+// ReduceLROnPlateau on the epoch loss, checkpoint cifar_autoencoder.pt whenever the loss does not
+// get worse. It returns one history line per epoch.
+func Autoencoder(ctx context.Context, cfg Config, ae *models.ConvAutoencoder, d *Data) (report.History, error) {
+	lossFunction := nn.NewMSELoss()
+	optimizer, err := optim.NewAdam(ae.Parameters(), optim.AdamOptions{LR: 0.001})
+	if err != nil {
+		return nil, err
+	}
+	defer optimizer.Drop()
+	scheduler, err := lr_scheduler.NewReduceLROnPlateau(optimizer, lr_scheduler.Mode("min"), lr_scheduler.Factor(0.1),
+		lr_scheduler.Patience(3), lr_scheduler.Verbose(true), lr_scheduler.Output(cfg.Log))
+	if err != nil {
+		return nil, err
+	}
+	trainLossMin := math.Inf(1)
+	var history report.History
+	for epoch := 1; epoch <= cfg.AEEpochs; epoch++ {
+		start := time.Now()
+		trainLoss := 0.0
+		batches := 0
+		images, err := epochBatches(ctx, cfg, d.Train, fmt.Sprintf("autoencoder %d/%d", epoch, cfg.AEEpochs), func(s *torch.Scope, b data.Batch) (float64, error) {
+			x, _ := toDevice(s, b, cfg.Device)
+			loss, err := AutoencoderStep(ae, optimizer, lossFunction, x)
+			if err != nil {
+				return 0, err
+			}
+			v, err := loss.Item()
+			trainLoss += v * float64(b.Len())
+			batches++
+			return v, err
+		})
+		if err != nil {
+			return history, err
+		}
+		// The blog divides the summed per-image loss by len(train_loader), the number of batches.
+		trainLoss /= float64(batches)
+		scheduler.Step(trainLoss)
+		cfg.logf("Epoch: %d \tTraining Loss: %s\n", epoch, pyFloat6(trainLoss))
+		if trainLoss <= trainLossMin {
+			cfg.logf("Validation loss decreased (%s --> %s). Saving model ...\n", pyFloat6(trainLossMin), pyFloat6(trainLoss))
+			if err := torch.Save(ae.StateDict(), filepath.Join(cfg.OutDir, AutoencoderFile)); err != nil {
+				return history, err
+			}
+			trainLossMin = trainLoss
+		}
+		secs := time.Since(start).Seconds()
+		history = append(history, report.Epoch{Stage: "autoencoder", Epoch: epoch, TrainLoss: trainLoss, ValidLoss: math.NaN(),
+			ValAcc: math.NaN(), LR: optimizer.ParamGroups()[0].LR, ImagesPerSec: float64(images) / secs, Seconds: secs})
+	}
+	return history, nil
+}
+
+// batchAccuracy is the blog's calc_accuracy (which it does not show): the fraction of the batch
+// whose argmax is the target.
+func batchAccuracy(output, target *torch.Tensor) (float64, error) {
+	return output.Argmax(1, false).Eq(target).ToDType(torch.Float32).Mean().Item()
+}
+
+// Classifier trains clf as the blog does: only its Linear layers train, SGD(lr=1e-3) over all
+// parameters, cross-entropy, validation on the augmented 15% split, ReduceLROnPlateau on the
+// validation loss, checkpoint model_cifar10.pt whenever the validation loss does not get worse.
+func Classifier(ctx context.Context, cfg Config, clf *models.Classifier, d *Data) (report.History, error) {
+	clf.FreezeEncoder(func(line string) { cfg.logf("%s\n", line) })
+	criterion := nn.NewCrossEntropyLoss()
+	optimizer, err := optim.NewSGD(clf.Parameters(), 0.001)
+	if err != nil {
+		return nil, err
+	}
+	defer optimizer.Drop()
+	scheduler, err := lr_scheduler.NewReduceLROnPlateau(optimizer, lr_scheduler.Mode("min"), lr_scheduler.Factor(0.1),
+		lr_scheduler.Patience(3), lr_scheduler.Verbose(true), lr_scheduler.Output(cfg.Log))
+	if err != nil {
+		return nil, err
+	}
+	validLossMin := math.Inf(1)
+	var history report.History
+	for epoch := 1; epoch <= cfg.ClfEpochs; epoch++ {
+		start := time.Now()
+		var trainLoss, validLoss, valAcc float64
+		clf.Train(true)
+		trained, err := epochBatches(ctx, cfg, d.Train, fmt.Sprintf("classifier %d/%d", epoch, cfg.ClfEpochs), func(s *torch.Scope, b data.Batch) (float64, error) {
+			x, y := toDevice(s, b, cfg.Device)
+			_, loss, err := ClassifierStep(clf, optimizer, criterion, x, y)
+			if err != nil {
+				return 0, err
+			}
+			v, err := loss.Item()
+			trainLoss += v * float64(b.Len())
+			return v, err
+		})
+		if err != nil {
+			return history, err
+		}
+		// The blog validates without torch.no_grad(); gradients are never used, so skipping their
+		// recording changes no number.
+		clf.Eval()
+		validated := 0
+		torch.NoGrad(func() {
+			validated, err = epochBatches(ctx, cfg, d.Validation, "validation", func(s *torch.Scope, b data.Batch) (float64, error) {
+				x, y := toDevice(s, b, cfg.Device)
+				output := clf.Forward(x)
+				v, err := criterion.Forward(output, y).Item()
+				if err != nil {
+					return 0, err
+				}
+				validLoss += v * float64(b.Len())
+				acc, err := batchAccuracy(output, y)
+				valAcc += acc
+				return v, err
+			})
+		})
+		if err != nil {
+			return history, err
+		}
+		// The blog divides by len(loader.sampler): the number of images (of a capped epoch, here).
+		trainLoss /= float64(trained)
+		validLoss /= float64(validated)
+		scheduler.Step(validLoss)
+		// Validation Accuracy is the blog's sum of per-batch accuracies, not a mean: kept as printed.
+		cfg.logf("Epoch: %d \tTraining Loss: %s \tValidation Loss: %s\tValidation Accuracy: %s\n",
+			epoch, pyFloat6(trainLoss), pyFloat6(validLoss), pyFloat6(valAcc))
+		if validLoss <= validLossMin {
+			cfg.logf("Validation loss decreased (%s --> %s). Saving model ...\n", pyFloat6(validLossMin), pyFloat6(validLoss))
+			if err := torch.Save(clf.StateDict(), filepath.Join(cfg.OutDir, ClassifierFile)); err != nil {
+				return history, err
+			}
+			validLossMin = validLoss
+		}
+		secs := time.Since(start).Seconds()
+		history = append(history, report.Epoch{Stage: "classifier", Epoch: epoch, TrainLoss: trainLoss, ValidLoss: validLoss,
+			ValAcc: valAcc, LR: optimizer.ParamGroups()[0].LR, ImagesPerSec: float64(trained+validated) / secs, Seconds: secs})
+	}
+	return history, nil
+}
+
+// TestResult is the test pass's per-class counts, predictions and mean loss.
+type TestResult struct {
+	Loss           float64
+	ClassCorrect   []int
+	ClassTotal     []int
+	Truth, Predict []int64
+}
+
+// Test evaluates clf on the whole test set (never capped), as the blog's per-class test loop.
+func Test(ctx context.Context, cfg Config, clf *models.Classifier, d *Data) (*TestResult, error) {
+	criterion := nn.NewCrossEntropyLoss()
+	r := &TestResult{ClassCorrect: make([]int, len(d.Classes)), ClassTotal: make([]int, len(d.Classes))}
+	clf.Eval()
+	uncapped := cfg
+	uncapped.MaxBatches = 0
+	var seen int
+	var err error
+	torch.NoGrad(func() {
+		seen, err = epochBatches(ctx, uncapped, d.Test, "test", func(s *torch.Scope, b data.Batch) (float64, error) {
+			x, y := toDevice(s, b, cfg.Device)
+			output := clf.Forward(x)
+			v, err := criterion.Forward(output, y).Item()
+			if err != nil {
+				return 0, err
+			}
+			r.Loss += v * float64(b.Len())
+			pred, err := output.Argmax(1, false).Int64s()
+			if err != nil {
+				return 0, err
+			}
+			for i, label := range b.Labels {
+				if int(label) >= len(r.ClassTotal) {
+					return 0, fmt.Errorf("test label %d out of range for %d classes", label, len(r.ClassTotal))
+				}
+				r.ClassTotal[label]++
+				if pred[i] == label {
+					r.ClassCorrect[label]++
+				}
+			}
+			r.Truth = append(r.Truth, b.Labels...)
+			r.Predict = append(r.Predict, pred...)
+			return v, nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	if seen > 0 {
+		r.Loss /= float64(seen)
+	}
+	return r, nil
+}
