@@ -1,0 +1,204 @@
+package train
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/aecifar/aecifar/torch"
+	"github.com/aecifar/aecifar/train/report"
+)
+
+var classes = []string{"airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"}
+
+// tinyCIFAR writes an ImageFolder tree of random 32x32 PNGs (lossless, so Go and Python decode the
+// same pixels): perClass images per class in train/ and testPerClass in test/.
+func tinyCIFAR(t *testing.T, perClass, testPerClass int) string {
+	t.Helper()
+	root := t.TempDir()
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, split := range []struct {
+		name string
+		n    int
+	}{{"train", perClass}, {"test", testPerClass}} {
+		for ci, c := range classes {
+			dir := filepath.Join(root, split.name, c)
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			for i := 0; i < split.n; i++ {
+				img := image.NewRGBA(image.Rect(0, 0, 32, 32))
+				for p := 0; p < 32*32; p++ {
+					// A class-dependent tint, so the classifier has something to learn.
+					img.Set(p%32, p/32, color.RGBA{uint8(ci * 25), uint8(rng.IntN(256)), uint8(255 - ci*25), 255})
+				}
+				var buf bytes.Buffer
+				if err := png.Encode(&buf, img); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%04d.png", i)), buf.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	return root
+}
+
+func testConfig(t *testing.T, dataDir string) (Config, *bytes.Buffer) {
+	cfg := Default()
+	cfg.DataDir, cfg.OutDir = dataDir, t.TempDir()
+	cfg.AEEpochs, cfg.ClfEpochs = 2, 2
+	cfg.Workers = 2
+	var log bytes.Buffer
+	cfg.Log, cfg.Quiet = &log, true
+	return cfg, &log
+}
+
+var all = map[string]bool{StageAutoencoder: true, StageClassifier: true, StageTest: true}
+
+// TestRunWritesEveryOutput runs the whole recipe on a tiny dataset and checks that every output
+// exists and parses, and that the printed lines have the blog's format.
+func TestRunWritesEveryOutput(t *testing.T) {
+	cfg, log := testConfig(t, tinyCIFAR(t, 8, 3))
+	res, err := Run(context.Background(), cfg, all, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Total != 30 {
+		t.Fatalf("tested %d images, want 30", res.Total)
+	}
+	for _, name := range []string{AutoencoderFile, ClassifierFile} {
+		sd, err := torch.Load(filepath.Join(cfg.OutDir, name))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		sd.Drop()
+	}
+	h, err := report.ReadHistory(cfg.OutDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(h) != cfg.AEEpochs+cfg.ClfEpochs {
+		t.Fatalf("history has %d epochs, want %d", len(h), cfg.AEEpochs+cfg.ClfEpochs)
+	}
+	var results map[string]any
+	b, err := os.ReadFile(filepath.Join(cfg.OutDir, "results.json"))
+	if err != nil || json.Unmarshal(b, &results) != nil {
+		t.Fatalf("results.json: %v", err)
+	}
+	for _, name := range []string{"loss.png", "accuracy.png", "reconstructions.png", "confusion.png"} {
+		f, err := os.Open(filepath.Join(cfg.OutDir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := png.Decode(f); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		f.Close()
+	}
+	out := log.String()
+	for _, re := range []string{
+		`(?m)^Epoch: 1 \tTraining Loss: \d+\.\d{6}$`,
+		`(?m)^Validation loss decreased \(inf --> \d+\.\d{6}\)\. Saving model \.\.\.$`,
+		`(?m)^Setting Layer Linear\(in_features=1024, out_features=1024, bias=True\) to be trainable$`,
+		`(?m)^Epoch: 2 \tTraining Loss: \d+\.\d{6} \tValidation Loss: \d+\.\d{6}\tValidation Accuracy: \d+\.\d{6}$`,
+		`(?m)^Test Accuracy of airplane: [ \d]\d% \( ?\d+/ 3\)$`,
+		`(?m)^Test Accuracy \(Overall\): [ \d]\d% \( ?\d+/30\)$`,
+	} {
+		if !regexp.MustCompile(re).MatchString(out) {
+			t.Errorf("output lacks a line matching %s:\n%s", re, out)
+		}
+	}
+}
+
+// python is an interpreter with torch and torchvision, or a skip.
+func python(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("runs Python: skipped under -short")
+	}
+	for _, p := range []string{os.Getenv("PYTHON"), "python3", "/usr/bin/python3"} {
+		if p == "" {
+			continue
+		}
+		cmd := exec.Command(p, "-c", "import torch, torchvision")
+		cmd.Dir = os.TempDir()
+		if cmd.Run() == nil {
+			return p
+		}
+	}
+	t.Skip("no python3 with torch and torchvision (set PYTHON)")
+	return ""
+}
+
+type counts struct {
+	ClassCorrect []int `json:"class_correct"`
+	ClassTotal   []int `json:"class_total"`
+}
+
+func pythonEval(t *testing.T, py, dataDir, checkpoint string, extra ...string) counts {
+	t.Helper()
+	args := append([]string{filepath.Join("testdata", "eval_checkpoint.py"), dataDir, checkpoint}, extra...)
+	out, err := exec.Command(py, args...).Output()
+	if err != nil {
+		var stderr string
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = string(ee.Stderr)
+		}
+		t.Fatalf("python: %v\n%s", err, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	var c counts
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &c); err != nil {
+		t.Fatalf("python printed %q: %v", out, err)
+	}
+	return c
+}
+
+func goCounts(r *report.Results) counts {
+	var c counts
+	for _, pc := range r.PerClass {
+		c.ClassCorrect = append(c.ClassCorrect, pc.Correct)
+		c.ClassTotal = append(c.ClassTotal, pc.Total)
+	}
+	return c
+}
+
+// TestCheckpointsAgreeWithPython evaluates a Go-trained checkpoint with the Python original and a
+// Python-made checkpoint with Go: per-class test counts must be identical.
+func TestCheckpointsAgreeWithPython(t *testing.T) {
+	py := python(t)
+	dataDir := tinyCIFAR(t, 4, 5)
+	cfg, _ := testConfig(t, dataDir)
+	cfg.AEEpochs, cfg.ClfEpochs = 1, 1
+	res, err := Run(context.Background(), cfg, all, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	goWeights := filepath.Join(cfg.OutDir, ClassifierFile)
+	if got, want := pythonEval(t, py, dataDir, goWeights), goCounts(res); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("Go checkpoint: Python counts %v, Go %v", got, want)
+	}
+
+	pyWeights := filepath.Join(t.TempDir(), "python_model.pt")
+	want := pythonEval(t, py, dataDir, pyWeights, "--save-new", "3")
+	res, err = Run(context.Background(), cfg, map[string]bool{StageTest: true}, pyWeights)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := goCounts(res); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("Python checkpoint: Go counts %v, Python %v", got, want)
+	}
+}
