@@ -1,0 +1,74 @@
+// Package report writes the human- and tool-readable part of a training run's output directory:
+// everything except the checkpoints.
+//
+// A run produces
+//
+//	history.csv, history.json   one line per epoch of either stage (WriteHistory; ReadHistory resumes)
+//	results.json                per-class and overall test accuracy with the run's provenance (WriteResults)
+//	losses.png                  autoencoder training loss; classifier training and validation loss (PlotLosses)
+//	accuracy.png                classifier validation accuracy (PlotAccuracy)
+//	reconstructions.png         test images above their reconstructions (PlotReconstructions)
+//	confusion.png               test confusion matrix with counts (PlotConfusion)
+//
+// The chart and results names above are suggestions (the caller passes a path); the history's two
+// names are fixed, so that a resumed run finds them.
+//
+// The package is pure Go (no cgo, no libtorch): the training code converts tensors to Go slices
+// before calling it, so it builds and tests anywhere.
+//
+// # Error policy
+//
+// Every function that touches the file system or validates its input returns an error; none logs
+// or exits. Confusion, whose signature has no error, panics on a programming mistake (label
+// slices of different lengths, a label outside [0, classes)), as indexing out of range would.
+//
+// # Writes are atomic
+//
+// Every file is written to a temporary file in the same directory, fsynced, and renamed over the
+// target, so a crash or a failed write leaves either the previous file or the new one, never a
+// torn one, and no temporary file behind. A run killed mid-epoch therefore resumes from a
+// history that ReadHistory can parse.
+//
+// # Units
+//
+// Losses are the blog's per-sample averages. Accuracies in History (ValAcc) are fractions in
+// [0, 1]; the plots and results.json also show them as percentages. Missing values (the
+// autoencoder has no validation loss or accuracy) are NaN in Go, an empty cell in CSV and null in
+// JSON.
+package report
+
+// The stages of a run, as they appear in Epoch.Stage.
+const (
+	StageAutoencoder = "autoencoder"
+	StageClassifier  = "classifier"
+)
+
+// Epoch is one line of history: the averages the blog prints at the end of an epoch, plus the
+// learning rate in force during it and its throughput.
+type Epoch struct {
+	Stage     string // StageAutoencoder or StageClassifier
+	Epoch     int    // 1-based, as the blog counts
+	TrainLoss float64
+	ValidLoss float64 // NaN for the autoencoder, which the blog does not validate
+	ValAcc    float64 // fraction in [0, 1]; NaN for the autoencoder
+	LR        float64
+	// ImagesPerSec is training throughput; Seconds is the epoch's wall time, validation included.
+	ImagesPerSec float64
+	Seconds      float64
+}
+
+// History is a run's epochs in the order they ran.
+type History []Epoch
+
+// Stage returns the epochs of one stage, in order.
+func (h History) Stage(stage string) History {
+	var out History
+	for _, e := range h {
+		if e.Stage == stage {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func validStage(s string) bool { return s == StageAutoencoder || s == StageClassifier }
