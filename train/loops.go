@@ -99,7 +99,7 @@ func Autoencoder(ctx context.Context, cfg Config, ae *models.ConvAutoencoder, d 
 			trainLossMin = trainLoss
 		}
 		secs := time.Since(start).Seconds()
-		history = append(history, report.Epoch{Stage: "autoencoder", Epoch: epoch, TrainLoss: trainLoss, ValidLoss: math.NaN(),
+		history = append(history, report.Epoch{Stage: report.StageAutoencoder, Epoch: epoch, TrainLoss: trainLoss, ValidLoss: math.NaN(),
 			ValAcc: math.NaN(), LR: optimizer.ParamGroups()[0].LR, ImagesPerSec: float64(images) / secs, Seconds: secs})
 	}
 	return history, nil
@@ -149,7 +149,7 @@ func Classifier(ctx context.Context, cfg Config, clf *models.Classifier, d *Data
 		// The blog validates without torch.no_grad(); gradients are never used, so skipping their
 		// recording changes no number.
 		clf.Eval()
-		validated := 0
+		validated, valBatches := 0, 0
 		torch.NoGrad(func() {
 			validated, err = epochBatches(ctx, cfg, d.Validation, "validation", func(s *torch.Scope, b data.Batch) (float64, error) {
 				x, y := toDevice(s, b, cfg.Device)
@@ -161,6 +161,7 @@ func Classifier(ctx context.Context, cfg Config, clf *models.Classifier, d *Data
 				validLoss += v * float64(b.Len())
 				acc, err := batchAccuracy(output, y)
 				valAcc += acc
+				valBatches++
 				return v, err
 			})
 		})
@@ -182,8 +183,9 @@ func Classifier(ctx context.Context, cfg Config, clf *models.Classifier, d *Data
 			validLossMin = validLoss
 		}
 		secs := time.Since(start).Seconds()
-		history = append(history, report.Epoch{Stage: "classifier", Epoch: epoch, TrainLoss: trainLoss, ValidLoss: validLoss,
-			ValAcc: valAcc, LR: optimizer.ParamGroups()[0].LR, ImagesPerSec: float64(trained+validated) / secs, Seconds: secs})
+		// The history keeps the accuracy as a fraction: the mean of the per-batch accuracies.
+		history = append(history, report.Epoch{Stage: report.StageClassifier, Epoch: epoch, TrainLoss: trainLoss, ValidLoss: validLoss,
+			ValAcc: valAcc / float64(max(valBatches, 1)), LR: optimizer.ParamGroups()[0].LR, ImagesPerSec: float64(trained+validated) / secs, Seconds: secs})
 	}
 	return history, nil
 }
