@@ -37,4 +37,20 @@ char *csrc_set_num_threads(int n) { CSRC_TRY(at::set_num_threads(n)); }
 
 int csrc_get_num_threads(void) { return at::get_num_threads(); }
 
+char *csrc_get_rng_state(csrc_tensor *out) {
+  CSRC_TRY({
+    auto gen = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    *out = new at::Tensor(gen.get_state());
+  });
+}
+
+char *csrc_set_rng_state(csrc_tensor state) {
+  CSRC_TRY({
+    auto gen = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    gen.set_state(*static_cast<at::Tensor *>(state));
+  });
+}
+
 } // extern "C"

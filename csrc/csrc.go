@@ -56,3 +56,17 @@ func SetNumThreads(n int) error { return errorFrom(C.csrc_set_num_threads(C.int(
 
 // NumThreads is libtorch's intra-op thread count, like torch.get_num_threads.
 func NumThreads() int { return int(C.csrc_get_num_threads()) }
+
+// RNGState returns a new handle on the CPU generator's state (a uint8 tensor).
+func RNGState() (unsafe.Pointer, error) {
+	var h C.csrc_tensor
+	if err := errorFrom(C.csrc_get_rng_state(&h)); err != nil {
+		return nil, err
+	}
+	return unsafe.Pointer(h), nil
+}
+
+// SetRNGState restores the CPU generator's state from a handle RNGState returned (or a copy).
+func SetRNGState(state unsafe.Pointer) error {
+	return errorFrom(C.csrc_set_rng_state(C.csrc_tensor(state)))
+}

@@ -26,6 +26,10 @@ char *csrc_manual_seed(uint64_t seed);
 char *csrc_set_num_threads(int n);
 int csrc_get_num_threads(void);
 
+// The CPU generator's state, like torch.get_rng_state() (a uint8 tensor), and its restoration.
+char *csrc_get_rng_state(csrc_tensor *out);
+char *csrc_set_rng_state(csrc_tensor state);
+
 // Frees a tensor handle that csrc allocated (the same as gotch's at_free).
 void csrc_tensor_free(csrc_tensor t);
 

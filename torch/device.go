@@ -105,3 +105,20 @@ func SetNumThreads(n int) error { return csrc.SetNumThreads(n) }
 
 // GetNumThreads is torch.get_num_threads.
 func GetNumThreads() int { return csrc.NumThreads() }
+
+// GetRNGState is torch.get_rng_state(): the CPU generator's state as a uint8 tensor.
+func GetRNGState() *Tensor {
+	h, err := csrc.RNGState()
+	if err != nil {
+		return errTensor(fmt.Errorf("torch.get_rng_state: %w", err))
+	}
+	return FromHandle(h)
+}
+
+// SetRNGState is torch.set_rng_state(state).
+func SetRNGState(state *Tensor) error {
+	if err := inputErr("set_rng_state", state); err != nil {
+		return err
+	}
+	return csrc.SetRNGState(state.Handle())
+}

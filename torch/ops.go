@@ -119,9 +119,10 @@ func (t *Tensor) Contiguous() *Tensor {
 	return call("contiguous", func(out *lib.Ctensor) { lib.AtgContiguous(out, t.c) }, t)
 }
 
-// Clone is t.clone().
+// Clone is t.clone(): a copy with its own storage. (gotch's generated atg_clone is clone_out, so
+// it is made as t.to(device, dtype, copy=True), which autograd tracks like clone.)
 func (t *Tensor) Clone() *Tensor {
-	return call("clone", func(out *lib.Ctensor) { lib.AtgClone(out, t.c, t.c) }, t)
+	return call("clone", func(out *lib.Ctensor) { lib.AtgToDevice(out, t.c, t.Device().code(), t.DType().code(), 0, 1) }, t)
 }
 
 // Detach is t.detach(): same data, cut from the autograd graph.

@@ -178,3 +178,18 @@ func TestParseDevice(t *testing.T) {
 		}
 	}
 }
+
+func TestCloneOwnsItsStorage(t *testing.T) {
+	x := FromSlice([]float32{1, 2, 3}, 3)
+	defer x.Drop()
+	c := x.Clone()
+	defer c.Drop()
+	x.Fill_(7)
+	v, err := c.Float32s()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v[0] != 1 || v[2] != 3 {
+		t.Fatalf("clone changed with its source: %v", v)
+	}
+}

@@ -108,3 +108,47 @@ func (a *Adam) Drop() {
 }
 
 var _ Optimizer = (*Adam)(nil)
+
+// StateDict is a copy of the optimizer's per-parameter state, for checkpoints:
+// "<group>.<param>.exp_avg", ".exp_avg_sq", ".max_exp_avg_sq" and ".step" (an int64 scalar); the
+// caller drops it.
+func (a *Adam) StateDict() torch.StateDict {
+	var sd torch.StateDict
+	for g := range a.state {
+		s := &a.state[g]
+		sd = s.expAvg.stateDict(g, "exp_avg", sd)
+		sd = s.expAvgSq.stateDict(g, "exp_avg_sq", sd)
+		sd = s.maxExpAvgSq.stateDict(g, "max_exp_avg_sq", sd)
+		for i, n := range s.steps {
+			if n > 0 {
+				sd = append(sd, torch.NamedTensor{Name: fmt.Sprintf("%d.%d.step", g, i), Tensor: torch.Scalar(n)})
+			}
+		}
+	}
+	return sd
+}
+
+// LoadStateDict restores state saved by StateDict (copies; sd keeps its tensors).
+func (a *Adam) LoadStateDict(sd torch.StateDict) error {
+	for g := range a.state {
+		s := &a.state[g]
+		for _, k := range []struct {
+			st   *state
+			kind string
+		}{{&s.expAvg, "exp_avg"}, {&s.expAvgSq, "exp_avg_sq"}, {&s.maxExpAvgSq, "max_exp_avg_sq"}} {
+			if err := k.st.load(g, k.kind, sd); err != nil {
+				return err
+			}
+		}
+		for i := range s.steps {
+			if t := sd.Get(fmt.Sprintf("%d.%d.step", g, i)); t != nil {
+				v, err := t.Item()
+				if err != nil {
+					return err
+				}
+				s.steps[i] = int64(v)
+			}
+		}
+	}
+	return nil
+}

@@ -86,3 +86,31 @@ func (s *state) drop() {
 		s.tensors[i], s.handles[i] = nil, nil
 	}
 }
+
+// stateDict appends copies of a state's tensors as "<group>.<param>.<kind>", skipping parameters
+// without state.
+func (s *state) stateDict(group int, kind string, sd torch.StateDict) torch.StateDict {
+	for i, t := range s.tensors {
+		if t != nil {
+			sd = append(sd, torch.NamedTensor{Name: fmt.Sprintf("%d.%d.%s", group, i, kind), Tensor: torch.Keep(t.Clone())})
+		}
+	}
+	return sd
+}
+
+// load copies sd's "<group>.<param>.<kind>" tensors into fresh state tensors (replacing any).
+func (s *state) load(group int, kind string, sd torch.StateDict) error {
+	for i := range s.tensors {
+		src := sd.Get(fmt.Sprintf("%d.%d.%s", group, i, kind))
+		if src == nil {
+			continue
+		}
+		c := torch.Keep(src.Clone())
+		if err := c.Err(); err != nil {
+			return err
+		}
+		s.tensors[i].Drop()
+		s.tensors[i], s.handles[i] = c, c.Handle()
+	}
+	return nil
+}

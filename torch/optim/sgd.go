@@ -82,3 +82,23 @@ func (s *SGD) Drop() {
 }
 
 var _ Optimizer = (*SGD)(nil)
+
+// StateDict is a copy of the optimizer's per-parameter state (momentum buffers), for checkpoints:
+// tensors named "<group>.<param>.momentum_buffer", which the caller drops.
+func (s *SGD) StateDict() torch.StateDict {
+	var sd torch.StateDict
+	for g := range s.bufs {
+		sd = s.bufs[g].stateDict(g, "momentum_buffer", sd)
+	}
+	return sd
+}
+
+// LoadStateDict restores state saved by StateDict (copies; sd keeps its tensors).
+func (s *SGD) LoadStateDict(sd torch.StateDict) error {
+	for g := range s.bufs {
+		if err := s.bufs[g].load(g, "momentum_buffer", sd); err != nil {
+			return err
+		}
+	}
+	return nil
+}
