@@ -22,10 +22,14 @@ type Config struct {
 	// MaxBatches caps the batches of every training and validation epoch (0: no cap), for smoke
 	// runs and tests; the test pass is never capped.
 	MaxBatches int
+	// Resume continues the interrupted run in OutDir from its last completed epoch.
+	Resume bool
 	// Quiet turns off the progress bars; they are off anyway when Progress is not a terminal.
 	Quiet    bool
 	Log      io.Writer // the blog's printed lines; os.Stdout by default
 	Progress io.Writer // progress bars; os.Stderr by default
+
+	afterEpoch func(stage string, epoch int) // tests: called once an epoch's resume files are written
 }
 
 // Default is the blog's recipe.

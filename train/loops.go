@@ -52,25 +52,31 @@ func epochBatches(ctx context.Context, cfg Config, loader *data.DataLoader, desc
 	return images, ctx.Err()
 }
 
-// Autoencoder trains ae as the blog does: MSE against the normalised input, Adam(lr=1e-3),
-// ReduceLROnPlateau on the epoch loss, checkpoint cifar_autoencoder.pt whenever the loss does not
-// get worse. It returns one history line per epoch.
-func Autoencoder(ctx context.Context, cfg Config, ae *models.ConvAutoencoder, d *Data) (report.History, error) {
+// autoencoder trains the autoencoder as the blog does: MSE against the normalised input,
+// Adam(lr=1e-3), ReduceLROnPlateau on the epoch loss, checkpoint cifar_autoencoder.pt whenever the
+// loss does not get worse.
+func (r *runState) autoencoder(ctx context.Context) error {
+	cfg, ae, d := r.cfg, r.ae, r.d
 	lossFunction := nn.NewMSELoss()
 	optimizer, err := optim.NewAdam(ae.Parameters(), optim.AdamOptions{LR: 0.001})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer optimizer.Drop()
 	scheduler, err := lr_scheduler.NewReduceLROnPlateau(optimizer, lr_scheduler.Mode("min"), lr_scheduler.Factor(0.1),
 		lr_scheduler.Patience(3), lr_scheduler.Verbose(true), lr_scheduler.Output(cfg.Log))
 	if err != nil {
-		return nil, err
+		return err
 	}
-	trainLossMin := math.Inf(1)
-	var history report.History
-	for epoch := 1; epoch <= cfg.AEEpochs; epoch++ {
+	first, trainLossMin, err := r.resumeStage(StageAutoencoder, optimizer, scheduler)
+	if err != nil {
+		return err
+	}
+	for epoch := first; epoch <= cfg.AEEpochs; epoch++ {
 		start := time.Now()
+		// Each epoch's sampling and augmentation depend on its number alone, so a resumed run
+		// draws what the uninterrupted one would have.
+		d.Train.SetEpoch(epoch)
 		trainLoss := 0.0
 		batches := 0
 		images, err := epochBatches(ctx, cfg, d.Train, fmt.Sprintf("autoencoder %d/%d", epoch, cfg.AEEpochs), func(s *torch.Scope, b data.Batch) (float64, error) {
@@ -85,7 +91,7 @@ func Autoencoder(ctx context.Context, cfg Config, ae *models.ConvAutoencoder, d 
 			return v, err
 		})
 		if err != nil {
-			return history, err
+			return err
 		}
 		// The blog divides the summed per-image loss by len(train_loader), the number of batches.
 		trainLoss /= float64(batches)
@@ -94,15 +100,18 @@ func Autoencoder(ctx context.Context, cfg Config, ae *models.ConvAutoencoder, d 
 		if trainLoss <= trainLossMin {
 			cfg.logf("Validation loss decreased (%s --> %s). Saving model ...\n", pyFloat6(trainLossMin), pyFloat6(trainLoss))
 			if err := torch.Save(ae.StateDict(), filepath.Join(cfg.OutDir, AutoencoderFile)); err != nil {
-				return history, err
+				return err
 			}
 			trainLossMin = trainLoss
 		}
 		secs := time.Since(start).Seconds()
-		history = append(history, report.Epoch{Stage: report.StageAutoencoder, Epoch: epoch, TrainLoss: trainLoss, ValidLoss: math.NaN(),
+		r.history = append(r.history, report.Epoch{Stage: report.StageAutoencoder, Epoch: epoch, TrainLoss: trainLoss, ValidLoss: math.NaN(),
 			ValAcc: math.NaN(), LR: optimizer.ParamGroups()[0].LR, ImagesPerSec: float64(images) / secs, Seconds: secs})
+		if err := r.saveProgress(StageAutoencoder, epoch, trainLossMin, optimizer, scheduler); err != nil {
+			return err
+		}
 	}
-	return history, nil
+	return nil
 }
 
 // batchAccuracy is the blog's calc_accuracy (which it does not show): the fraction of the batch
@@ -111,26 +120,31 @@ func batchAccuracy(output, target *torch.Tensor) (float64, error) {
 	return output.Argmax(1, false).Eq(target).ToDType(torch.Float32).Mean().Item()
 }
 
-// Classifier trains clf as the blog does: only its Linear layers train, SGD(lr=1e-3) over all
-// parameters, cross-entropy, validation on the augmented 15% split, ReduceLROnPlateau on the
-// validation loss, checkpoint model_cifar10.pt whenever the validation loss does not get worse.
-func Classifier(ctx context.Context, cfg Config, clf *models.Classifier, d *Data) (report.History, error) {
+// classifier trains the classifier as the blog does: only its Linear layers train, SGD(lr=1e-3)
+// over all parameters, cross-entropy, validation on the augmented 15% split, ReduceLROnPlateau on
+// the validation loss, checkpoint model_cifar10.pt whenever the validation loss does not get worse.
+func (r *runState) classifier(ctx context.Context) error {
+	cfg, clf, d := r.cfg, r.clf, r.d
 	clf.FreezeEncoder(func(line string) { cfg.logf("%s\n", line) })
 	criterion := nn.NewCrossEntropyLoss()
 	optimizer, err := optim.NewSGD(clf.Parameters(), 0.001)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer optimizer.Drop()
 	scheduler, err := lr_scheduler.NewReduceLROnPlateau(optimizer, lr_scheduler.Mode("min"), lr_scheduler.Factor(0.1),
 		lr_scheduler.Patience(3), lr_scheduler.Verbose(true), lr_scheduler.Output(cfg.Log))
 	if err != nil {
-		return nil, err
+		return err
 	}
-	validLossMin := math.Inf(1)
-	var history report.History
-	for epoch := 1; epoch <= cfg.ClfEpochs; epoch++ {
+	first, validLossMin, err := r.resumeStage(StageClassifier, optimizer, scheduler)
+	if err != nil {
+		return err
+	}
+	for epoch := first; epoch <= cfg.ClfEpochs; epoch++ {
 		start := time.Now()
+		d.Train.SetEpoch(1000 + epoch) // distinct from the autoencoder's epochs
+		d.Validation.SetEpoch(epoch)
 		var trainLoss, validLoss, valAcc float64
 		clf.Train(true)
 		trained, err := epochBatches(ctx, cfg, d.Train, fmt.Sprintf("classifier %d/%d", epoch, cfg.ClfEpochs), func(s *torch.Scope, b data.Batch) (float64, error) {
@@ -144,7 +158,7 @@ func Classifier(ctx context.Context, cfg Config, clf *models.Classifier, d *Data
 			return v, err
 		})
 		if err != nil {
-			return history, err
+			return err
 		}
 		// The blog validates without torch.no_grad(); gradients are never used, so skipping their
 		// recording changes no number.
@@ -166,7 +180,7 @@ func Classifier(ctx context.Context, cfg Config, clf *models.Classifier, d *Data
 			})
 		})
 		if err != nil {
-			return history, err
+			return err
 		}
 		// The blog divides by len(loader.sampler): the number of images (of a capped epoch, here).
 		trainLoss /= float64(trained)
@@ -178,16 +192,19 @@ func Classifier(ctx context.Context, cfg Config, clf *models.Classifier, d *Data
 		if validLoss <= validLossMin {
 			cfg.logf("Validation loss decreased (%s --> %s). Saving model ...\n", pyFloat6(validLossMin), pyFloat6(validLoss))
 			if err := torch.Save(clf.StateDict(), filepath.Join(cfg.OutDir, ClassifierFile)); err != nil {
-				return history, err
+				return err
 			}
 			validLossMin = validLoss
 		}
 		secs := time.Since(start).Seconds()
 		// The history keeps the accuracy as a fraction: the mean of the per-batch accuracies.
-		history = append(history, report.Epoch{Stage: report.StageClassifier, Epoch: epoch, TrainLoss: trainLoss, ValidLoss: validLoss,
+		r.history = append(r.history, report.Epoch{Stage: report.StageClassifier, Epoch: epoch, TrainLoss: trainLoss, ValidLoss: validLoss,
 			ValAcc: valAcc / float64(max(valBatches, 1)), LR: optimizer.ParamGroups()[0].LR, ImagesPerSec: float64(trained+validated) / secs, Seconds: secs})
+		if err := r.saveProgress(StageClassifier, epoch, validLossMin, optimizer, scheduler); err != nil {
+			return err
+		}
 	}
-	return history, nil
+	return nil
 }
 
 // TestResult is the test pass's per-class counts, predictions and mean loss.

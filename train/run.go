@@ -19,9 +19,24 @@ const (
 	StageTest        = "test"
 )
 
+// runState is one run: its configuration, models, data, history, and what it resumes from.
+type runState struct {
+	cfg           Config
+	ae            *models.ConvAutoencoder
+	clf           *models.Classifier
+	d             *Data
+	history       report.History
+	resume        *progress
+	resumeTensors torch.StateDict
+}
+
+// stageOrder is the order in which a run goes through the stages.
+var stageOrder = []string{StageAutoencoder, StageClassifier, StageTest}
+
 // Run is the blog end to end: train the autoencoder, train the classifier on its frozen encoder,
 // test the best classifier checkpoint, and write the reports. stages selects what runs; a stage
-// that is skipped takes its model from the checkpoint in cfg.OutDir (or weights, for the test).
+// that is skipped takes its model from the checkpoint in cfg.OutDir (weights, for the test). With
+// cfg.Resume it continues an interrupted run from its last completed epoch.
 func Run(ctx context.Context, cfg Config, stages map[string]bool, weights string) (*report.Results, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -34,74 +49,74 @@ func Run(ctx context.Context, cfg Config, stages map[string]bool, weights string
 	if err != nil {
 		return nil, err
 	}
-	ae := models.NewConvAutoencoder()
-	defer ae.Drop()
-	clf := models.NewClassifier(ae)
-	defer clf.Drop()
-	if err := clf.To(cfg.Device); err != nil { // moves the shared encoder too
+	r := &runState{cfg: cfg, d: d, ae: models.NewConvAutoencoder()}
+	defer r.ae.Drop()
+	r.clf = models.NewClassifier(r.ae)
+	defer r.clf.Drop()
+	defer r.resumeTensors.Drop()
+	// The classifier's parameters include the encoder it shares with the autoencoder.
+	if err := r.clf.To(cfg.Device); err != nil {
 		return nil, err
 	}
-	if err := ae.To(cfg.Device); err != nil {
+	if err := r.ae.To(cfg.Device); err != nil {
 		return nil, err
+	}
+	if cfg.Resume {
+		if err := r.loadProgress(); err != nil {
+			return nil, err
+		}
+		// Stages before the one in progress are complete.
+		for _, st := range stageOrder {
+			if st == r.resume.Stage {
+				break
+			}
+			stages[st] = false
+		}
+	} else if h, err := report.ReadHistory(cfg.OutDir); err == nil {
+		r.history = h // earlier stages run separately into this output directory
 	}
 	seconds := map[string]float64{}
-	history, _ := report.ReadHistory(cfg.OutDir) // earlier stages of this output directory, if any
-	keep := func(stage string) report.History {
-		var h report.History
-		for _, e := range history {
-			if e.Stage != stage {
-				h = append(h, e)
-			}
-		}
-		return h
+	timed := func(stage string, f func(context.Context) error) error {
+		start := time.Now()
+		err := f(ctx)
+		seconds[stage] = time.Since(start).Seconds()
+		return err
 	}
 
 	if stages[StageAutoencoder] {
-		start := time.Now()
-		h, err := Autoencoder(ctx, cfg, ae, d)
-		seconds[StageAutoencoder] = time.Since(start).Seconds()
-		history = append(keep(StageAutoencoder), h...)
-		if werr := report.WriteHistory(cfg.OutDir, history); werr != nil && err == nil {
-			err = werr
-		}
-		if err != nil {
+		r.dropHistory(StageAutoencoder)
+		if err := timed(StageAutoencoder, r.autoencoder); err != nil {
 			return nil, err
 		}
 	}
-	// The classifier starts from the best autoencoder checkpoint, as the blog's does after training;
-	// the test needs it only for the reconstructions (the classifier checkpoint holds the encoder).
-	if stages[StageClassifier] || stages[StageTest] {
-		if err := loadInto(ae, filepath.Join(cfg.OutDir, AutoencoderFile), stages[StageClassifier]); err != nil {
+	// The classifier starts from the best autoencoder checkpoint, as the blog's does after training
+	// (unless it resumes, when its encoder came from the resume file). The test needs the
+	// autoencoder only for the reconstructions: the classifier checkpoint holds the encoder.
+	resumingClassifier := r.resume != nil && r.resume.Stage == StageClassifier
+	if (stages[StageClassifier] && !resumingClassifier) || stages[StageTest] {
+		if err := loadInto(r.ae, filepath.Join(cfg.OutDir, AutoencoderFile), stages[StageClassifier] && !resumingClassifier); err != nil {
 			return nil, err
 		}
 	}
 	if stages[StageClassifier] {
-		start := time.Now()
-		h, err := Classifier(ctx, cfg, clf, d)
-		seconds[StageClassifier] = time.Since(start).Seconds()
-		history = append(keep(StageClassifier), h...)
-		if werr := report.WriteHistory(cfg.OutDir, history); werr != nil && err == nil {
-			err = werr
-		}
-		if err != nil {
+		r.dropHistory(StageClassifier)
+		if err := timed(StageClassifier, r.classifier); err != nil {
 			return nil, err
 		}
 	}
 	if !stages[StageTest] {
-		return nil, writePlots(cfg, history)
+		return nil, writePlots(cfg, r.history)
 	}
 	if weights == "" {
 		weights = filepath.Join(cfg.OutDir, ClassifierFile)
 	}
-	if err := loadInto(clf, weights, true); err != nil {
+	if err := loadInto(r.clf, weights, true); err != nil {
 		return nil, err
 	}
-	start := time.Now()
-	tr, err := Test(ctx, cfg, clf, d)
-	if err != nil {
+	var tr *TestResult
+	if err := timed(StageTest, func(ctx context.Context) (err error) { tr, err = Test(ctx, cfg, r.clf, d); return err }); err != nil {
 		return nil, err
 	}
-	seconds[StageTest] = time.Since(start).Seconds()
 	res := report.Results{Seed: cfg.Seed, Device: cfg.Device.String(), Torch: torch.Version(), Seconds: seconds}
 	for i, c := range d.Classes {
 		res.PerClass = append(res.PerClass, report.ClassResult{Class: c, Correct: tr.ClassCorrect[i], Total: tr.ClassTotal[i]})
@@ -118,10 +133,25 @@ func Run(ctx context.Context, cfg Config, stages map[string]bool, weights string
 	if err := report.PlotConfusion(filepath.Join(cfg.OutDir, "confusion.png"), report.Confusion(len(d.Classes), tr.Truth, tr.Predict), d.Classes); err != nil {
 		return &res, err
 	}
-	if err := writeReconstructions(cfg, ae, d); err != nil {
+	if err := writeReconstructions(cfg, r.ae, d); err != nil {
 		return &res, err
 	}
-	return &res, writePlots(cfg, history)
+	return &res, writePlots(cfg, r.history)
+}
+
+// dropHistory forgets the epochs of a stage about to run from its start (a resumed stage keeps
+// those its resume file covers: resumeStage trims them).
+func (r *runState) dropHistory(stage string) {
+	if r.resume != nil && r.resume.Stage == stage {
+		return
+	}
+	var h report.History
+	for _, e := range r.history {
+		if e.Stage != stage {
+			h = append(h, e)
+		}
+	}
+	r.history = h
 }
 
 // loadInto loads a state_dict file into m; a missing file is an error only when required.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -202,3 +203,63 @@ func TestCheckpointsAgreeWithPython(t *testing.T) {
 		t.Errorf("Python checkpoint: Go counts %v, Python %v", got, want)
 	}
 }
+
+// TestResumeMatchesUninterruptedRun interrupts a run after each stage's first epoch in turn,
+// resumes it, and compares the history with an uninterrupted run's: every loss must be equal.
+func TestResumeMatchesUninterruptedRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains three times: skipped under -short")
+	}
+	dataDir := tinyCIFAR(t, 6, 2)
+	want := func() report.History {
+		cfg, _ := testConfig(t, dataDir)
+		cfg.Workers = 0
+		if _, err := Run(context.Background(), cfg, all, ""); err != nil {
+			t.Fatal(err)
+		}
+		h, err := report.ReadHistory(cfg.OutDir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}()
+	for _, stop := range []struct {
+		stage string
+		epoch int
+	}{{StageAutoencoder, 1}, {StageClassifier, 1}} {
+		t.Run(stop.stage, func(t *testing.T) {
+			cfg, _ := testConfig(t, dataDir)
+			cfg.Workers = 0
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			cfg.afterEpoch = func(stage string, epoch int) {
+				if stage == stop.stage && epoch == stop.epoch {
+					cancel()
+				}
+			}
+			if _, err := Run(ctx, cfg, all, ""); !errors.Is(err, context.Canceled) {
+				t.Fatalf("interrupted run: %v", err)
+			}
+			cfg.afterEpoch = nil
+			cfg.Resume = true
+			if _, err := Run(context.Background(), cfg, map[string]bool{StageAutoencoder: true, StageClassifier: true, StageTest: true}, ""); err != nil {
+				t.Fatal(err)
+			}
+			got, err := report.ReadHistory(cfg.OutDir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(want) {
+				t.Fatalf("%d epochs in history, want %d", len(got), len(want))
+			}
+			for i := range want {
+				g, w := got[i], want[i]
+				if g.Stage != w.Stage || g.Epoch != w.Epoch || g.TrainLoss != w.TrainLoss || !sameFloat(g.ValidLoss, w.ValidLoss) || g.LR != w.LR {
+					t.Fatalf("epoch %d: resumed %+v, uninterrupted %+v", i, g, w)
+				}
+			}
+		})
+	}
+}
+
+func sameFloat(a, b float64) bool { return a == b || (a != a && b != b) }

@@ -101,6 +101,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&cfg.AEEpochs, "ae-epochs", cfg.AEEpochs, "autoencoder `epochs` (the blog's n_epochs = 35)")
 	fs.IntVar(&cfg.ClfEpochs, "clf-epochs", cfg.ClfEpochs, "classifier `epochs` (the blog's n_epochs = 40)")
 	fs.IntVar(&cfg.MaxBatches, "max-batches", 0, "cap every training and validation epoch at `N` batches (0: no cap; for smoke runs)")
+	fs.BoolVar(&cfg.Resume, "resume", false, "continue the interrupted run in --out from its last completed epoch")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -124,7 +125,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 	_, err = train.Run(ctx, cfg, st, *weights)
 	if errors.Is(err, context.Canceled) {
-		return fmt.Errorf("interrupted; checkpoints written so far are in %s", cfg.OutDir)
+		return fmt.Errorf("interrupted: the last completed epoch is saved in %s; continue with the same flags and --resume", cfg.OutDir)
 	}
 	return err
 }
