@@ -70,8 +70,12 @@ run: build ## Run the main job: the seed's recipe on CIFAR-10 in $(DATA), output
 	@test -d "$(DATA)" || { echo "run: no data in $(DATA): run 'make data' or set DATA=<dir>"; exit 1; }
 	bin/aecifar run --data "$(DATA)" --out "$(OUT)" $(ARGS)
 
-bench: build ## Benchmark Go against the Python original on this machine
-	go test -run '^$$' -bench . -benchtime 2s ./bench/...
+# CIFAR-10 as an ImageFolder tree (train/) for the epoch benchmarks; unset skips them.
+CIFAR10_DIR ?=
+BENCHFLAGS ?=
+
+bench: build ## Benchmark Go against the Python original, side by side (results in bench/results/)
+	PYTHON="$(PYTHON_WITH_TORCH)" bin/aecifar-bench --data "$(CIFAR10_DIR)" $(BENCHFLAGS)
 
 data: ## Put CIFAR-10 in $(DATA): the official download, or CIFAR10_ARCHIVE=FILE to unpack a local one
 	GOFLAGS=-mod=vendor go run ./cmd/aecifar data --data "$(DATA)" $(if $(CIFAR10_ARCHIVE),--archive "$(CIFAR10_ARCHIVE)")

@@ -1,82 +1,45 @@
-// Package bench measures the Go port against the Python original (bench/python) on the same machine.
-// The step benchmarks here are the Go side of bench/python/steps.py's ae_step and clf_step.
 package bench
 
 import (
+	"os"
 	"testing"
 
-	"github.com/aecifar/aecifar/models"
 	"github.com/aecifar/aecifar/torch"
-	"github.com/aecifar/aecifar/torch/nn"
-	"github.com/aecifar/aecifar/torch/optim"
-	"github.com/aecifar/aecifar/train"
 )
 
-const batch = 32
+// The testing.B forms of the step benchmarks: `go test -bench . ./bench/`. cmd/aecifar-bench runs
+// the same functions beside the Python original.
 
-// reportImages reports images/s beside ns/op.
-func reportImages(b *testing.B) {
-	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "img/s")
-}
-
-// BenchmarkAutoencoderStep is the seed's autoencoder training step at batch 32 on the CPU, with the
-// loss read back every step as the blog's loss.item() does.
-func BenchmarkAutoencoderStep(b *testing.B) {
-	torch.ManualSeed(0)
-	ae := models.NewConvAutoencoder()
-	defer ae.Drop()
-	opt, err := optim.NewAdam(ae.Parameters())
+func benchmark(b *testing.B, name string) {
+	o := Options{Device: torch.CPU, Iters: b.N, Warmup: 5, Batch: 32, Data: os.Getenv("CIFAR10_DIR"), Workers: 4, MaxBatches: b.N}
+	if name == "ae_epoch" && o.Data == "" {
+		b.Skip("set CIFAR10_DIR to an ImageFolder root with train/ to run the epoch benchmark")
+	}
+	r, err := Run(name, o)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer opt.Drop()
-	lossFn := nn.NewMSELoss()
-	images := torch.Randn([]int64{batch, 3, 32, 32})
-	defer images.Drop()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		s := torch.NewScope()
-		loss, err := train.AutoencoderStep(ae, opt, lossFn, s.Attach(images.Detach()))
-		if err != nil {
-			b.Fatal(err)
-		}
-		_ = loss.MustItem()
-		s.Close()
-	}
-	reportImages(b)
+	b.ReportMetric(r.ImagesPerS, "img/s")
+	b.ReportMetric(r.MsPerStep*1e6, "ns/step")
 }
 
-// BenchmarkClassifierStep is the seed's classifier training step (frozen encoder, SGD) at batch 32.
-func BenchmarkClassifierStep(b *testing.B) {
-	torch.ManualSeed(0)
-	ae := models.NewConvAutoencoder()
-	defer ae.Drop()
-	clf := models.NewClassifier(ae)
-	defer clf.Drop()
-	clf.FreezeEncoder(nil)
-	opt, err := optim.NewSGD(clf.Parameters(), 1e-3)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer opt.Drop()
-	criterion := nn.NewCrossEntropyLoss()
-	data := torch.Randn([]int64{batch, 3, 32, 32})
-	defer data.Drop()
-	labels := make([]int64, batch)
-	for i := range labels {
-		labels[i] = int64(i % 10)
-	}
-	target := torch.FromSlice(labels, batch)
-	defer target.Drop()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		s := torch.NewScope()
-		_, loss, err := train.ClassifierStep(clf, opt, criterion, s.Attach(data.Detach()), target)
-		if err != nil {
-			b.Fatal(err)
+func BenchmarkAutoencoderStep(b *testing.B)  { benchmark(b, "ae_step") }
+func BenchmarkClassifierStep(b *testing.B)   { benchmark(b, "clf_step") }
+func BenchmarkAutoencoderInfer(b *testing.B) { benchmark(b, "ae_infer_1024") }
+func BenchmarkClassifierInfer(b *testing.B)  { benchmark(b, "clf_infer_1024") }
+func BenchmarkAutoencoderEpoch(b *testing.B) { benchmark(b, "ae_epoch") }
+
+func TestRunEveryBenchmark(t *testing.T) {
+	for _, name := range Names {
+		if name == "ae_epoch" {
+			continue // needs the data set; BenchmarkAutoencoderEpoch covers it
 		}
-		_ = loss.MustItem()
-		s.Close()
+		r, err := Run(name, Options{Device: torch.CPU, Iters: 2, Warmup: 1, Batch: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.ImagesPerS <= 0 || r.Iters != 2 || r.Side != "go" {
+			t.Fatalf("%s: %+v", name, r)
+		}
 	}
-	reportImages(b)
 }

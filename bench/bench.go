@@ -1,0 +1,274 @@
+// Package bench measures the Go port against the Python original (bench/python) on the same machine.
+//
+// Each function here is the Go side of one of bench/python/steps.py's benchmarks, timed the same way
+// (warm-up iterations, then timed ones with the device synchronised at both ends) and reported with
+// the same fields, so that cmd/aecifar-bench can put the two side by side.
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"syscall"
+	"time"
+
+	"github.com/aecifar/aecifar/models"
+	"github.com/aecifar/aecifar/torch"
+	"github.com/aecifar/aecifar/torch/nn"
+	"github.com/aecifar/aecifar/torch/optim"
+	"github.com/aecifar/aecifar/torch/utils/data"
+	"github.com/aecifar/aecifar/torch/vision/datasets"
+	"github.com/aecifar/aecifar/train"
+)
+
+// Names of the benchmarks, as steps.py names them.
+var Names = []string{"ae_step", "clf_step", "ae_infer_1024", "clf_infer_1024", "ae_epoch"}
+
+// Result is one measurement; the JSON fields are steps.py's.
+type Result struct {
+	Side       string  `json:"side"`
+	Name       string  `json:"name"`
+	Device     string  `json:"device"`
+	Batch      int     `json:"batch"`
+	Iters      int     `json:"iters"`
+	Images     int     `json:"images"`
+	Seconds    float64 `json:"seconds"`
+	ImagesPerS float64 `json:"images_per_s"`
+	MsPerStep  float64 `json:"ms_per_step"`
+	Torch      string  `json:"torch"`
+	Threads    int     `json:"threads"`
+	PeakRSSMB  float64 `json:"peak_rss_mb"`
+	Workers    int     `json:"workers,omitempty"`
+}
+
+// Options are a benchmark's settings.
+type Options struct {
+	Device        torch.Device
+	Warmup, Iters int
+	Batch         int
+	Data          string // ImageFolder root, for ae_epoch
+	Workers       int
+	MaxBatches    int
+}
+
+// Run runs the named benchmark.
+func Run(name string, o Options) (Result, error) {
+	var (
+		iters, images int
+		secs          float64
+		err           error
+	)
+	batch := o.Batch
+	switch name {
+	case "ae_step":
+		secs, err = aeStep(o)
+		iters = o.Iters
+	case "clf_step":
+		secs, err = clfStep(o)
+		iters = o.Iters
+	case "ae_infer_1024":
+		batch = 1024
+		secs, err = infer(o, false)
+		iters = o.Iters
+	case "clf_infer_1024":
+		batch = 1024
+		secs, err = infer(o, true)
+		iters = o.Iters
+	case "ae_epoch":
+		secs, iters, images, err = aeEpoch(o)
+	default:
+		return Result{}, fmt.Errorf("unknown benchmark %q", name)
+	}
+	if err != nil {
+		return Result{}, fmt.Errorf("%s: %w", name, err)
+	}
+	if images == 0 {
+		images = batch * iters
+	}
+	r := Result{Side: "go", Name: name, Device: o.Device.Type, Batch: batch, Iters: iters, Images: images,
+		Seconds: secs, ImagesPerS: float64(images) / secs, MsPerStep: 1000 * secs / float64(iters),
+		Torch: torch.Version(), Threads: torch.GetNumThreads(), PeakRSSMB: peakRSSMB()}
+	if name == "ae_epoch" {
+		r.Workers = o.Workers
+	}
+	return r, nil
+}
+
+func peakRSSMB() float64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return float64(ru.Maxrss) / 1024
+}
+
+// timeSteps runs warmup untimed steps then iters timed ones.
+func timeSteps(o Options, step func() error) (float64, error) {
+	for i := 0; i < o.Warmup; i++ {
+		if err := step(); err != nil {
+			return 0, err
+		}
+	}
+	sync(o.Device)
+	start := time.Now()
+	for i := 0; i < o.Iters; i++ {
+		if err := step(); err != nil {
+			return 0, err
+		}
+	}
+	sync(o.Device)
+	return time.Since(start).Seconds(), nil
+}
+
+// sync waits for the device's queued work: reading a value back does it on CUDA and costs nothing
+// that matters on the CPU.
+func sync(d torch.Device) {
+	if d.IsCUDA() {
+		t := torch.Zeros([]int64{1}, torch.Options{Device: d})
+		t.Item()
+		t.Drop()
+	}
+}
+
+func aeStep(o Options) (float64, error) {
+	ae := models.NewConvAutoencoder()
+	defer ae.Drop()
+	if err := ae.To(o.Device); err != nil {
+		return 0, err
+	}
+	opt, err := optim.NewAdam(ae.Parameters(), optim.AdamOptions{LR: 0.001})
+	if err != nil {
+		return 0, err
+	}
+	defer opt.Drop()
+	lossFn := nn.NewMSELoss()
+	x := torch.Randn([]int64{int64(o.Batch), 3, 32, 32}, torch.Options{Device: o.Device})
+	defer x.Drop()
+	return timeSteps(o, func() error {
+		s := torch.NewScope()
+		defer s.Close()
+		_, err := train.AutoencoderStep(ae, opt, lossFn, s.Attach(x.Detach()))
+		return err
+	})
+}
+
+func clfStep(o Options) (float64, error) {
+	ae := models.NewConvAutoencoder()
+	defer ae.Drop()
+	clf := models.NewClassifier(ae)
+	defer clf.Drop()
+	if err := clf.To(o.Device); err != nil {
+		return 0, err
+	}
+	clf.FreezeEncoder(nil)
+	opt, err := optim.NewSGD(clf.Parameters(), 0.001)
+	if err != nil {
+		return 0, err
+	}
+	defer opt.Drop()
+	criterion := nn.NewCrossEntropyLoss()
+	x := torch.Randn([]int64{int64(o.Batch), 3, 32, 32}, torch.Options{Device: o.Device})
+	defer x.Drop()
+	labels := make([]int64, o.Batch)
+	for i := range labels {
+		labels[i] = int64(i % 10)
+	}
+	y := torch.FromSlice(labels, int64(o.Batch)).To(o.Device)
+	defer y.Drop()
+	return timeSteps(o, func() error {
+		s := torch.NewScope()
+		defer s.Close()
+		_, _, err := train.ClassifierStep(clf, opt, criterion, s.Attach(x.Detach()), y)
+		return err
+	})
+}
+
+func infer(o Options, classifier bool) (float64, error) {
+	ae := models.NewConvAutoencoder()
+	defer ae.Drop()
+	clf := models.NewClassifier(ae)
+	defer clf.Drop()
+	if err := clf.To(o.Device); err != nil {
+		return 0, err
+	}
+	if err := ae.To(o.Device); err != nil {
+		return 0, err
+	}
+	clf.Eval()
+	var m nn.Module = ae
+	if classifier {
+		m = clf
+	}
+	x := torch.Randn([]int64{1024, 3, 32, 32}, torch.Options{Device: o.Device})
+	defer x.Drop()
+	var secs float64
+	var err error
+	torch.NoGrad(func() {
+		secs, err = timeSteps(o, func() error {
+			s := torch.NewScope()
+			defer s.Close()
+			return m.Forward(s.Attach(x.Detach())).Err()
+		})
+	})
+	return secs, err
+}
+
+// aeEpoch is one autoencoder epoch over the real training split with the seed's augmentation and
+// loader, loss read back every step as the blog does, capped at MaxBatches.
+func aeEpoch(o Options) (secs float64, batches, images int, err error) {
+	if o.Data == "" {
+		return 0, 0, 0, fmt.Errorf("needs an ImageFolder root with train/ (CIFAR10_DIR or --data)")
+	}
+	folder, err := datasets.NewImageFolder(filepath.Join(o.Data, "train"), train.AugmentTransform())
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	loader, err := data.NewDataLoader(folder, data.Options{BatchSize: o.Batch, Shuffle: true, NumWorkers: o.Workers, Seed: 1})
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	ae := models.NewConvAutoencoder()
+	defer ae.Drop()
+	if err := ae.To(o.Device); err != nil {
+		return 0, 0, 0, err
+	}
+	opt, err := optim.NewAdam(ae.Parameters(), optim.AdamOptions{LR: 0.001})
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	defer opt.Drop()
+	lossFn := nn.NewMSELoss()
+	start := time.Now()
+	it := loader.Iter(context.Background())
+	defer it.Close()
+	for it.Next() && (o.MaxBatches == 0 || batches < o.MaxBatches) {
+		b := it.Batch()
+		s := torch.NewScope()
+		x := s.Attach(torch.FromSlice(b.Data, b.Shape...))
+		if o.Device != torch.CPU {
+			x = x.ToOptions(o.Device, torch.Float32, true)
+		}
+		loss, err := train.AutoencoderStep(ae, opt, lossFn, x)
+		if err == nil {
+			_, err = loss.Item()
+		}
+		s.Close()
+		if err != nil {
+			return 0, 0, 0, err
+		}
+		batches++
+		images += b.Len()
+	}
+	if err := it.Err(); err != nil {
+		return 0, 0, 0, err
+	}
+	return time.Since(start).Seconds(), batches, images, nil
+}
+
+// Machine names this machine for result files: the hostname and the CPU count.
+func Machine() string {
+	h, _ := os.Hostname()
+	return fmt.Sprintf("%s-%dcpu", h, runtime.NumCPU())
+}
