@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"runtime"
 
 	"github.com/aecifar/aecifar/torch"
 )
@@ -19,6 +20,7 @@ type Config struct {
 	BatchSize int          // 32
 	Workers   int          // 4: the blog's NUM_WORKERS
 	Seed      uint64       // seeds the split, the samplers, the augmentation and libtorch
+	Threads   int          // libtorch's intra-op threads; 0 leaves libtorch's default
 	// MaxBatches caps the batches of every training and validation epoch (0: no cap), for smoke
 	// runs and tests; the test pass is never capped.
 	MaxBatches int
@@ -36,7 +38,7 @@ type Config struct {
 func Default() Config {
 	return Config{
 		DataDir: "data/cifar10", OutDir: "runs/latest", Device: torch.CPU,
-		AEEpochs: 35, ClfEpochs: 40, BatchSize: 32, Workers: 4, Seed: 1,
+		AEEpochs: 35, ClfEpochs: 40, BatchSize: 32, Workers: 4, Seed: 1, Threads: runtime.NumCPU(),
 		Log: os.Stdout, Progress: os.Stderr,
 	}
 }
@@ -56,6 +58,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("invalid batch size %d: must be at least 1", c.BatchSize)
 	case c.Workers < 0:
 		return fmt.Errorf("invalid worker count %d: must be 0 or more", c.Workers)
+	case c.Threads < 0:
+		return fmt.Errorf("invalid thread count %d: must be 0 or more", c.Threads)
 	case c.MaxBatches < 0:
 		return fmt.Errorf("invalid batch cap %d: must be 0 or more", c.MaxBatches)
 	}

@@ -44,6 +44,11 @@ func Run(ctx context.Context, cfg Config, stages map[string]bool, weights string
 	if err := os.MkdirAll(cfg.OutDir, 0o755); err != nil {
 		return nil, fmt.Errorf("cannot create output directory: %w", err)
 	}
+	if cfg.Threads > 0 {
+		if err := torch.SetNumThreads(cfg.Threads); err != nil {
+			return nil, err
+		}
+	}
 	torch.ManualSeed(cfg.Seed)
 	d, err := LoadData(cfg)
 	if err != nil {
