@@ -1,6 +1,9 @@
 #include "csrc.h"
 
-#include <torch/torch.h>
+// ATen alone, not <torch/torch.h>: the whole C++ frontend triples this file's compile time.
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <torch/version.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -28,10 +31,10 @@ void csrc_torch_version(char *buf, int len) {
 }
 
 char *csrc_cuda_device_count(int *count) {
-  CSRC_TRY(*count = (int)torch::cuda::device_count());
+  CSRC_TRY(*count = (int)at::detail::getCUDAHooks().getNumGPUs());
 }
 
-char *csrc_manual_seed(uint64_t seed) { CSRC_TRY(torch::manual_seed(seed)); }
+char *csrc_manual_seed(uint64_t seed) { CSRC_TRY(at::manual_seed(seed)); }
 
 char *csrc_set_num_threads(int n) { CSRC_TRY(at::set_num_threads(n)); }
 

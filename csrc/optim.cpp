@@ -2,7 +2,7 @@
 // single-tensor ("for-loop") SGD and Adam, op for op, so that results match PyTorch bit for bit.
 #include "csrc.h"
 
-#include <torch/torch.h>
+#include <ATen/ATen.h>
 
 #include <cmath>
 #include <cstring>
@@ -34,7 +34,7 @@ char *csrc_sgd_step(csrc_tensor *params, csrc_tensor *bufs, int n, double lr,
                     double momentum, double dampening, double weight_decay,
                     int nesterov) {
   CSRC_TRY({
-    torch::NoGradGuard no_grad;
+    at::NoGradGuard no_grad;
     for (int i = 0; i < n; i++) {
       at::Tensor &p = T(params[i]);
       const at::Tensor &g = p.grad();
@@ -43,7 +43,7 @@ char *csrc_sgd_step(csrc_tensor *params, csrc_tensor *bufs, int n, double lr,
       if (weight_decay != 0) d_p = d_p.add(p, weight_decay);
       if (momentum != 0) {
         if (bufs[i] == nullptr) {
-          bufs[i] = new at::Tensor(torch::clone(d_p).detach());
+          bufs[i] = new at::Tensor(d_p.clone().detach());
         } else {
           T(bufs[i]).mul_(momentum).add_(d_p, 1 - dampening);
         }
@@ -64,16 +64,16 @@ char *csrc_adam_step(csrc_tensor *params, csrc_tensor *exp_avgs,
                      double beta2, double eps, double weight_decay,
                      int amsgrad) {
   CSRC_TRY({
-    torch::NoGradGuard no_grad;
+    at::NoGradGuard no_grad;
     for (int i = 0; i < n; i++) {
       at::Tensor &p = T(params[i]);
       const at::Tensor &g = p.grad();
       if (!g.defined()) continue;
       if (exp_avgs[i] == nullptr) {
-        exp_avgs[i] = new at::Tensor(torch::zeros_like(p, at::MemoryFormat::Preserve));
-        exp_avg_sqs[i] = new at::Tensor(torch::zeros_like(p, at::MemoryFormat::Preserve));
+        exp_avgs[i] = new at::Tensor(at::zeros_like(p, at::MemoryFormat::Preserve));
+        exp_avg_sqs[i] = new at::Tensor(at::zeros_like(p, at::MemoryFormat::Preserve));
         if (amsgrad) {
-          max_exp_avg_sqs[i] = new at::Tensor(torch::zeros_like(p, at::MemoryFormat::Preserve));
+          max_exp_avg_sqs[i] = new at::Tensor(at::zeros_like(p, at::MemoryFormat::Preserve));
         }
       }
       at::Tensor &exp_avg = T(exp_avgs[i]);
