@@ -402,10 +402,10 @@ def train_classifier(run, model, train_loader, validation_loader, use_gpu, n_epo
 
 def test_classifier(model, test_loader, classes, use_gpu):
     """NOT IN THE BLOG: the blog prints only the results. This is the standard per-class test loop of the
-    PyTorch/Udacity CIFAR-10 tutorials that prints exactly the blog's lines, with two changes: it counts
+    PyTorch/Udacity CIFAR-10 tutorials that prints exactly the blog's lines, with one change: it counts
     target.size(0) samples per batch (the tutorial's range(batch_size) fails on CIFAR-10's short last test
-    batch) and prints class names with %s (the tutorial's %5s would pad 'cat' and 'dog', which the blog's
-    lines do not show). Like the blog's validation loop it runs without torch.no_grad(). The test loader is
+    batch). It keeps the tutorial's formats, %5s class names and a blank line before the overall line (the
+    blog's page collapsed its whitespace, so its lines cannot tell). Like the blog's validation loop it runs without torch.no_grad(). The test loader is
     never capped by --max-batches."""
     criterion = nn.CrossEntropyLoss()
     n_classes = len(classes)
@@ -443,13 +443,13 @@ def test_classifier(model, test_loader, classes, use_gpu):
 
     for i in range(n_classes):
         if class_total[i] > 0:
-            print('Test Accuracy of %s: %2d%% (%2d/%2d)' % (
+            print('Test Accuracy of %5s: %2d%% (%2d/%2d)' % (
                 classes[i], 100 * class_correct[i] / class_total[i],
                 class_correct[i], class_total[i]))
         else:
-            print('Test Accuracy of %s: N/A (no training examples)' % (classes[i]))
+            print('Test Accuracy of %5s: N/A (no training examples)' % (classes[i]))
 
-    print('Test Accuracy (Overall): %2d%% (%2d/%2d)' % (
+    print('\nTest Accuracy (Overall): %2d%% (%2d/%2d)' % (
         100. * np.sum(class_correct) / np.sum(class_total),
         np.sum(class_correct), np.sum(class_total)))
     return test_loss, class_correct, class_total

@@ -29,7 +29,7 @@ except ImportError as e:  # pragma: no cover
     MISSING = '%s cannot import %s; run with an interpreter that has torch and torchvision' % (
         sys.executable, e.name)
 
-CLASS_LINE = re.compile(r'^Test Accuracy of (\S+): +\d+% \( *\d+/ *\d+\)$')
+CLASS_LINE = re.compile(r'^Test Accuracy of +(\S+): +\d+% \( *\d+/ *\d+\)$')
 OVERALL_LINE = re.compile(r'^Test Accuracy \(Overall\): +\d+% \( *(\d+)/ *(\d+)\)$')
 
 
