@@ -6,6 +6,7 @@
 #include <torch/version.h>
 
 #include <cstdlib>
+#include <malloc.h>
 #include <cstring>
 #include <string>
 
@@ -39,6 +40,16 @@ char *csrc_manual_seed(uint64_t seed) { CSRC_TRY(at::manual_seed(seed)); }
 char *csrc_set_num_threads(int n) { CSRC_TRY(at::set_num_threads(n)); }
 
 int csrc_get_num_threads(void) { return at::get_num_threads(); }
+
+int csrc_cache_host_memory(void) {
+  // glibc returns large freed blocks to the OS (munmap, heap trimming); libtorch's CPU allocator
+  // frees every activation and gradient each step, so the next step page-faults all of that
+  // memory in again. Keep it instead: the largest mmap threshold glibc allows (32 MiB on 64-bit;
+  // setting it also stops glibc's dynamic adjustment) and no trimming.
+  int ok = mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+  ok &= mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  return ok;
+}
 
 char *csrc_get_rng_state(csrc_tensor *out) {
   CSRC_TRY({

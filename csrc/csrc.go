@@ -70,3 +70,7 @@ func RNGState() (unsafe.Pointer, error) {
 func SetRNGState(state unsafe.Pointer) error {
 	return errorFrom(C.csrc_set_rng_state(C.csrc_tensor(state)))
 }
+
+// CacheHostMemory keeps freed host memory in the process heap (see csrc.h); false where the C
+// library refused.
+func CacheHostMemory() bool { return C.csrc_cache_host_memory() != 0 }

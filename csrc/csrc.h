@@ -26,6 +26,10 @@ char *csrc_manual_seed(uint64_t seed);
 char *csrc_set_num_threads(int n);
 int csrc_get_num_threads(void);
 
+// Keeps host memory that is freed in the process heap instead of returning it to the OS (glibc's
+// mallopt); returns 0 where the C library refuses.
+int csrc_cache_host_memory(void);
+
 // The CPU generator's state, like torch.get_rng_state() (a uint8 tensor), and its restoration.
 char *csrc_get_rng_state(csrc_tensor *out);
 char *csrc_set_rng_state(csrc_tensor state);
@@ -33,8 +37,8 @@ char *csrc_set_rng_state(csrc_tensor state);
 // Frees a tensor handle that csrc allocated (the same as gotch's at_free).
 void csrc_tensor_free(csrc_tensor t);
 
-// Sets the gradient of each parameter to none, like optimizer.zero_grad(set_to_none=True).
-char *csrc_zero_grad(csrc_tensor *params, int n);
+// optimizer.zero_grad(set_to_none): each parameter's gradient is set to none, or zeroed in place.
+char *csrc_zero_grad(csrc_tensor *params, int n, int set_to_none);
 
 // One step of PyTorch's single-tensor SGD over n parameters; parameters without a gradient are
 // skipped. bufs[i] is parameter i's momentum buffer: NULL until the first step allocates it.

@@ -21,11 +21,23 @@ static at::Tensor &T(csrc_tensor p) { return *static_cast<at::Tensor *>(p); }
 
 extern "C" {
 
-char *csrc_zero_grad(csrc_tensor *params, int n) {
+char *csrc_zero_grad(csrc_tensor *params, int n, int set_to_none) {
   CSRC_TRY({
     for (int i = 0; i < n; i++) {
-      // set_to_none, PyTorch 2's default: the next backward allocates a fresh gradient.
-      T(params[i]).mutable_grad().reset();
+      at::Tensor &g = T(params[i]).mutable_grad();
+      if (!g.defined()) continue;
+      if (set_to_none) {
+        g.reset();
+      } else {
+        // PyTorch 1.13's default: zero the gradient in place, so that the next backward
+        // accumulates into the same memory instead of allocating it anew.
+        if (g.grad_fn()) {
+          g.detach_();
+        } else {
+          g.requires_grad_(false);
+        }
+        g.zero_();
+      }
     }
   });
 }

@@ -14,9 +14,9 @@ func cHandles(h []unsafe.Pointer) *C.csrc_tensor {
 	return (*C.csrc_tensor)(unsafe.Pointer(&h[0]))
 }
 
-// ZeroGrad sets each parameter's gradient to none.
-func ZeroGrad(params []unsafe.Pointer) error {
-	return errorFrom(C.csrc_zero_grad(cHandles(params), C.int(len(params))))
+// ZeroGrad is optimizer.zero_grad(set_to_none): each gradient set to none or zeroed in place.
+func ZeroGrad(params []unsafe.Pointer, setToNone bool) error {
+	return errorFrom(C.csrc_zero_grad(cHandles(params), C.int(len(params)), cbool(setToNone)))
 }
 
 // SGDStep is one step of PyTorch's single-tensor SGD; bufs (len(params), nil entries at first)

@@ -21,6 +21,8 @@ type Config struct {
 	Workers   int          // 4: the blog's NUM_WORKERS
 	Seed      uint64       // seeds the split, the samplers, the augmentation and libtorch
 	Threads   int          // libtorch's intra-op threads; 0 leaves libtorch's default
+	// CacheHostMemory keeps freed host memory for the next step (torch.CacheHostMemory).
+	CacheHostMemory bool
 	// MaxBatches caps the batches of every training and validation epoch (0: no cap), for smoke
 	// runs and tests; the test pass is never capped.
 	MaxBatches int
@@ -38,7 +40,7 @@ type Config struct {
 func Default() Config {
 	return Config{
 		DataDir: "data/cifar10", OutDir: "runs/latest", Device: torch.CPU,
-		AEEpochs: 35, ClfEpochs: 40, BatchSize: 32, Workers: 4, Seed: 1, Threads: runtime.NumCPU(),
+		AEEpochs: 35, ClfEpochs: 40, BatchSize: 32, Workers: 4, Seed: 1, Threads: runtime.NumCPU(), CacheHostMemory: true,
 		Log: os.Stdout, Progress: os.Stderr,
 	}
 }

@@ -49,6 +49,9 @@ func Run(ctx context.Context, cfg Config, stages map[string]bool, weights string
 			return nil, err
 		}
 	}
+	if cfg.CacheHostMemory {
+		torch.CacheHostMemory()
+	}
 	torch.ManualSeed(cfg.Seed)
 	d, err := LoadData(cfg)
 	if err != nil {

@@ -45,6 +45,7 @@ func main() {
 	python := flag.String("python", "", "interpreter with torch (default: python3, else /usr/bin/python3)")
 	out := flag.String("out", filepath.Join("bench", "results"), "directory for the results")
 	only := flag.String("only", "", "comma-separated benchmarks (default: all)")
+	cache := flag.Bool("cache-host-memory", true, "Go keeps freed host memory (torch.CacheHostMemory), as aecifar does")
 	one := flag.String("one", "", "internal: run one Go benchmark and print its JSON")
 	workers := flag.Int("workers", 4, "internal: loader workers for --one ae_epoch")
 	flag.Parse()
@@ -56,6 +57,9 @@ func main() {
 	if *one != "" {
 		if err := torch.SetNumThreads(*threads); err != nil {
 			fail(err)
+		}
+		if *cache {
+			torch.CacheHostMemory()
 		}
 		r, err := bench.Run(*one, bench.Options{Device: d, Warmup: *warmup, Iters: *iters, Batch: 32, Data: *dataDir, Workers: *workers, MaxBatches: *epochBatches})
 		if err != nil {
@@ -91,7 +95,7 @@ func main() {
 	var rows []map[string]any
 	for rep := 0; rep < *reps; rep++ {
 		for _, c := range configs {
-			goArgs := []string{"--one", c.name, "--device", *device, "--threads", fmt.Sprint(*threads), "--iters", fmt.Sprint(*iters),
+			goArgs := []string{"--one", c.name, fmt.Sprintf("--cache-host-memory=%v", *cache), "--device", *device, "--threads", fmt.Sprint(*threads), "--iters", fmt.Sprint(*iters),
 				"--warmup", fmt.Sprint(*warmup), "--data", *dataDir, "--epoch-batches", fmt.Sprint(*epochBatches), "--workers", fmt.Sprint(c.workers)}
 			pyArgs := []string{filepath.Join("bench", "python", "steps.py"), "--only", c.name, "--device", strings.SplitN(*device, ":", 2)[0],
 				"--iters", fmt.Sprint(*iters), "--warmup", fmt.Sprint(*warmup)}

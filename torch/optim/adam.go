@@ -75,7 +75,7 @@ func NewAdamGroups(groups []*ParamGroup) (*Adam, error) {
 // ParamGroups is optimizer.param_groups.
 func (a *Adam) ParamGroups() []*ParamGroup { return a.groups }
 
-// ZeroGrad is optimizer.zero_grad(set_to_none=True).
+// ZeroGrad is optimizer.zero_grad() with PyTorch 1.13's default, set_to_none=False.
 func (a *Adam) ZeroGrad() error { return zeroGrad(a.groups) }
 
 // Step is optimizer.step().

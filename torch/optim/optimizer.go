@@ -48,13 +48,16 @@ func handles(ps []*torch.Tensor) ([]unsafe.Pointer, error) {
 	return hs, nil
 }
 
+// zeroGrad is zero_grad(set_to_none=False), PyTorch 1.13's default: gradients are zeroed in place,
+// so each backward accumulates into memory it already has. (set_to_none, PyTorch 2's default,
+// frees them and makes every backward allocate them again, which costs page faults on the CPU.)
 func zeroGrad(groups []*ParamGroup) error {
 	for _, g := range groups {
 		hs, err := handles(g.Params)
 		if err != nil {
 			return err
 		}
-		if err := csrc.ZeroGrad(hs); err != nil {
+		if err := csrc.ZeroGrad(hs, false); err != nil {
 			return fmt.Errorf("optim: zero_grad: %w", err)
 		}
 	}

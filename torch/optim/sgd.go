@@ -54,7 +54,7 @@ func NewSGDGroups(groups []*ParamGroup) (*SGD, error) {
 // ParamGroups is optimizer.param_groups.
 func (s *SGD) ParamGroups() []*ParamGroup { return s.groups }
 
-// ZeroGrad is optimizer.zero_grad(set_to_none=True).
+// ZeroGrad is optimizer.zero_grad() with PyTorch 1.13's default, set_to_none=False.
 func (s *SGD) ZeroGrad() error { return zeroGrad(s.groups) }
 
 // Step is optimizer.step().
