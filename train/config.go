@@ -5,7 +5,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"runtime"
 
 	"github.com/aecifar/aecifar/torch"
 )
@@ -40,7 +39,7 @@ type Config struct {
 func Default() Config {
 	return Config{
 		DataDir: "data/cifar10", OutDir: "runs/latest", Device: torch.CPU,
-		AEEpochs: 35, ClfEpochs: 40, BatchSize: 32, Workers: 4, Seed: 1, Threads: runtime.NumCPU(), CacheHostMemory: true,
+		AEEpochs: 35, ClfEpochs: 40, BatchSize: 32, Workers: 4, Seed: 1, CacheHostMemory: true,
 		Log: os.Stdout, Progress: os.Stderr,
 	}
 }

@@ -40,7 +40,7 @@ func main() {
 	warmup := flag.Int("warmup", 10, "untimed iterations before timing")
 	dataDir := flag.String("data", os.Getenv("CIFAR10_DIR"), "ImageFolder root with train/ for the epoch benchmarks (none: skipped)")
 	epochBatches := flag.Int("epoch-batches", 150, "batches per epoch measurement")
-	threads := flag.Int("threads", runtime.NumCPU(), "Go's intra-op threads")
+	threads := flag.Int("threads", 0, "Go's intra-op threads (0: libtorch's default, as aecifar uses)")
 	device := flag.String("device", "cpu", "device: cpu, cuda or cuda:N")
 	python := flag.String("python", "", "interpreter with torch (default: python3, else /usr/bin/python3)")
 	out := flag.String("out", filepath.Join("bench", "results"), "directory for the results")
@@ -55,8 +55,10 @@ func main() {
 		fail(err)
 	}
 	if *one != "" {
-		if err := torch.SetNumThreads(*threads); err != nil {
-			fail(err)
+		if *threads > 0 {
+			if err := torch.SetNumThreads(*threads); err != nil {
+				fail(err)
+			}
 		}
 		if *cache {
 			torch.CacheHostMemory()

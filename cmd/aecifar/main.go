@@ -139,7 +139,7 @@ func commonFlags(fs *flag.FlagSet, cfg *train.Config) (device, weights *string) 
 	fs.IntVar(&cfg.Workers, "workers", cfg.Workers, "loader `goroutines` (the blog's NUM_WORKERS = 4)")
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "random `seed` for the split, the sampling, the augmentation and libtorch")
 	fs.BoolVar(&cfg.Quiet, "quiet", false, "no progress bars")
-	fs.IntVar(&cfg.Threads, "threads", cfg.Threads, "libtorch intra-op `threads` (default: one per CPU; libtorch's own default here is 1)")
+	fs.IntVar(&cfg.Threads, "threads", cfg.Threads, "libtorch intra-op `threads` (0: libtorch's default, 1 on the project's 2-core machine; more threads compete with the loader for cores)")
 	weights = fs.String("weights", "", "classifier checkpoint `file` to test (default OUT/model_cifar10.pt)")
 	return device, weights
 }
