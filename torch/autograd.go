@@ -43,7 +43,8 @@ func (t *Tensor) Grad() *Tensor {
 func NoGrad(f func()) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	prev := lib.AtGradSetEnabled(0)
+	// gotch returns the C int through a Go int without truncating it: keep the low 32 bits.
+	prev := int(int32(lib.AtGradSetEnabled(0)))
 	defer lib.AtGradSetEnabled(prev)
 	f()
 }
@@ -52,7 +53,7 @@ func NoGrad(f func()) {
 func IsGradEnabled() bool {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	prev := lib.AtGradSetEnabled(1)
+	prev := int(int32(lib.AtGradSetEnabled(1)))
 	lib.AtGradSetEnabled(prev)
 	return prev != 0
 }

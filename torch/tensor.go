@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strings"
 	"sync/atomic"
 	"unsafe"
 
@@ -115,9 +116,19 @@ func locked(f func()) error {
 
 func takeLastErr() error {
 	if p := lib.GetAndResetLastErr(); p != nil {
-		return csrc.TakeError(unsafe.Pointer(p))
+		return trimBacktrace(csrc.TakeError(unsafe.Pointer(p)))
 	}
 	return nil
+}
+
+// trimBacktrace drops the C++ backtrace libtorch appends to its messages ("Exception raised from
+// ... frame #0 ..."), keeping the message a user can act on.
+func trimBacktrace(err error) error {
+	msg := err.Error()
+	if i := strings.Index(msg, "\nException raised from "); i >= 0 {
+		return errors.New(strings.TrimSpace(msg[:i]))
+	}
+	return err
 }
 
 // inputErr is the first error among tensors a non-tensor-returning function is about to use.
@@ -195,7 +206,8 @@ func (t *Tensor) Device() Device {
 	if !t.Defined() {
 		return CPU
 	}
-	return deviceOf(lib.AtDevice(t.c))
+	// gotch reads the C int into a Go int without truncating it: keep the low 32 bits.
+	return deviceOf(int(int32(lib.AtDevice(t.c))))
 }
 
 // IsContiguous is tensor.is_contiguous().

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aecifar/aecifar/torch/testing/parity"
 	"github.com/aecifar/aecifar/torch/optim"
+	"github.com/aecifar/aecifar/torch/testing/parity"
 )
 
 // fakeOptimizer hosts parameter groups; the scheduler only reads and writes their learning rates.

@@ -44,23 +44,37 @@ func LoadImage(path string) (*functional.Image, error) {
 // filePool recycles LoadImage's read buffers.
 var filePool = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
 
-// A decoder for one of the formats DecodeImage knows.
+// A decoder for one of the formats DecodeImage knows. config reads the header alone, so that an
+// image too large to decode is refused before its pixels are allocated (nil: decode checks itself).
 type decoder struct {
 	name   string
 	magic  func([]byte) bool
 	decode func(io.Reader) (image.Image, error)
+	config func(io.Reader) (image.Config, error)
 }
 
 var decoders = []decoder{
-	{"jpeg", func(b []byte) bool { return len(b) >= 2 && b[0] == 0xFF && b[1] == 0xD8 }, jpeg.Decode},
-	{"png", func(b []byte) bool { return bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")) }, png.Decode},
-	{"gif", func(b []byte) bool { return bytes.HasPrefix(b, []byte("GIF8")) }, gif.Decode},
-	{"bmp", func(b []byte) bool { return bytes.HasPrefix(b, []byte("BM")) }, bmp.Decode},
+	{"jpeg", func(b []byte) bool { return len(b) >= 2 && b[0] == 0xFF && b[1] == 0xD8 }, jpeg.Decode, jpeg.DecodeConfig},
+	{"png", func(b []byte) bool { return bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")) }, png.Decode, png.DecodeConfig},
+	{"gif", func(b []byte) bool { return bytes.HasPrefix(b, []byte("GIF8")) }, gif.Decode, gif.DecodeConfig},
+	{"bmp", func(b []byte) bool { return bytes.HasPrefix(b, []byte("BM")) }, bmp.Decode, bmp.DecodeConfig},
 	{"tiff", func(b []byte) bool {
 		return bytes.HasPrefix(b, []byte("II*\x00")) || bytes.HasPrefix(b, []byte("MM\x00*"))
-	}, tiff.Decode},
-	{"webp", func(b []byte) bool { return len(b) >= 12 && string(b[:4]) == "RIFF" && string(b[8:12]) == "WEBP" }, webp.Decode},
-	{"pnm", func(b []byte) bool { return len(b) >= 2 && b[0] == 'P' && b[1] >= '1' && b[1] <= '6' }, decodePNM},
+	}, tiff.Decode, tiff.DecodeConfig},
+	{"webp", func(b []byte) bool { return len(b) >= 12 && string(b[:4]) == "RIFF" && string(b[8:12]) == "WEBP" }, webp.Decode, webp.DecodeConfig},
+	{"pnm", func(b []byte) bool { return len(b) >= 2 && b[0] == 'P' && b[1] >= '1' && b[1] <= '6' }, decodePNM, nil},
+}
+
+// MaxImagePixels is the largest image, in pixels, that DecodeImage decodes: PIL's
+// decompression-bomb limit (twice Image.MAX_IMAGE_PIXELS), so that a file whose header claims a
+// huge image fails with an error instead of allocating gigabytes. Raise it to read larger images.
+var MaxImagePixels int64 = 2 * 89478485
+
+func checkPixels(format string, w, h int) error {
+	if int64(w)*int64(h) > MaxImagePixels {
+		return fmt.Errorf("%s: %dx%d image exceeds the limit of %d pixels (datasets.MaxImagePixels)", format, w, h, MaxImagePixels)
+	}
+	return nil
 }
 
 // ErrUnknownFormat is returned for data in none of the formats DecodeImage
@@ -90,6 +104,15 @@ func decodeBytes(b []byte) (img *functional.Image, format string, err error) {
 				img, err = nil, fmt.Errorf("%s decoder panicked: %v", d.name, p)
 			}
 		}()
+		if d.config != nil {
+			c, err := d.config(bytes.NewReader(b))
+			if err != nil {
+				return nil, d.name, fmt.Errorf("%s: %w", d.name, err)
+			}
+			if err := checkPixels(d.name, c.Width, c.Height); err != nil {
+				return nil, d.name, err
+			}
+		}
 		m, err := d.decode(bytes.NewReader(b))
 		if err != nil {
 			return nil, d.name, fmt.Errorf("%s: %w", d.name, err)

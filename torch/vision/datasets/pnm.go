@@ -31,8 +31,11 @@ func decodePNM(r io.Reader) (image.Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pnm: height: %w", err)
 	}
-	if w <= 0 || h <= 0 || w > 1<<16 || h > 1<<16 {
+	if w <= 0 || h <= 0 {
 		return nil, fmt.Errorf("pnm: bad size %dx%d", w, h)
+	}
+	if err := checkPixels("pnm", w, h); err != nil {
+		return nil, err
 	}
 	maxval := 1
 	if kind != '1' && kind != '4' {
