@@ -26,7 +26,7 @@ export GOFLAGS := -mod=vendor -overlay=$(OVERLAY)
 # `import torch` would find the Go package torch/ as a namespace package.
 PYTHON_WITH_TORCH = $(shell cd / && for p in $(PYTHON) python3 /usr/bin/python3; do $$p -c 'import torch, sys; torch.__version__; print(sys.executable)' 2>/dev/null && break; done)
 
-.PHONY: help setup deps vendor configure build test vet run bench data clean
+.PHONY: help setup deps vendor configure build test vet fuzz run bench data clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -65,6 +65,13 @@ test: setup ## Run the tests (Go, parity against PyTorch, the Python original's 
 	"$$py" -m unittest discover -s bench/python -p 'test_*.py'
 	go vet ./...
 	PYTHON="$(PYTHON_WITH_TORCH)" go test $(TESTFLAGS) ./...
+
+FUZZTIME ?= 30s
+
+fuzz: setup ## Run each fuzz target for FUZZTIME (checkpoint reader, image decoding)
+	go test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./torch/internal/ptfile/
+	go test -run '^$$' -fuzz '^FuzzPickle$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./torch/internal/ptfile/
+	go test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./torch/vision/datasets/
 
 run: build ## Run the main job: the seed's recipe on CIFAR-10 in $(DATA), outputs in $(OUT)
 	@test -d "$(DATA)" || { echo "run: no data in $(DATA): run 'make data' or set DATA=<dir>"; exit 1; }
