@@ -52,6 +52,22 @@ func epochBatches(ctx context.Context, cfg Config, loader *data.DataLoader, desc
 	return images, ctx.Err()
 }
 
+// plateau is both stages' scheduler, ReduceLROnPlateau(optimizer, mode='min', factor=0.1, patience=3,
+// verbose=True), restored with the optimizer when the stage resumes. It returns the first epoch to
+// run and the best loss so far.
+func (r *runState) plateau(stage string, optimizer interface {
+	optim.Optimizer
+	optimizerState
+}) (*lr_scheduler.ReduceLROnPlateau, int, float64, error) {
+	scheduler, err := lr_scheduler.NewReduceLROnPlateau(optimizer, lr_scheduler.Mode("min"), lr_scheduler.Factor(0.1),
+		lr_scheduler.Patience(3), lr_scheduler.Verbose(true), lr_scheduler.Output(r.cfg.Log))
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	first, lossMin, err := r.resumeStage(stage, optimizer, scheduler)
+	return scheduler, first, lossMin, err
+}
+
 // autoencoder trains the autoencoder as the blog does: MSE against the normalised input,
 // Adam(lr=1e-3), ReduceLROnPlateau on the epoch loss, checkpoint cifar_autoencoder.pt whenever the
 // loss does not get worse.
@@ -63,12 +79,7 @@ func (r *runState) autoencoder(ctx context.Context) error {
 		return err
 	}
 	defer optimizer.Drop()
-	scheduler, err := lr_scheduler.NewReduceLROnPlateau(optimizer, lr_scheduler.Mode("min"), lr_scheduler.Factor(0.1),
-		lr_scheduler.Patience(3), lr_scheduler.Verbose(true), lr_scheduler.Output(cfg.Log))
-	if err != nil {
-		return err
-	}
-	first, trainLossMin, err := r.resumeStage(StageAutoencoder, optimizer, scheduler)
+	scheduler, first, trainLossMin, err := r.plateau(StageAutoencoder, optimizer)
 	if err != nil {
 		return err
 	}
@@ -132,12 +143,7 @@ func (r *runState) classifier(ctx context.Context) error {
 		return err
 	}
 	defer optimizer.Drop()
-	scheduler, err := lr_scheduler.NewReduceLROnPlateau(optimizer, lr_scheduler.Mode("min"), lr_scheduler.Factor(0.1),
-		lr_scheduler.Patience(3), lr_scheduler.Verbose(true), lr_scheduler.Output(cfg.Log))
-	if err != nil {
-		return err
-	}
-	first, validLossMin, err := r.resumeStage(StageClassifier, optimizer, scheduler)
+	scheduler, first, validLossMin, err := r.plateau(StageClassifier, optimizer)
 	if err != nil {
 		return err
 	}
