@@ -3,6 +3,7 @@
 // ATen alone, not <torch/torch.h>: the whole C++ frontend triples this file's compile time.
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
+#include <torch/cuda.h> // torch::cuda::device_count: stable across libtorch versions
 #include <torch/version.h>
 
 #include <cstdlib>
@@ -32,7 +33,7 @@ void csrc_torch_version(char *buf, int len) {
 }
 
 char *csrc_cuda_device_count(int *count) {
-  CSRC_TRY(*count = (int)at::detail::getCUDAHooks().getNumGPUs());
+  CSRC_TRY(*count = (int)torch::cuda::device_count());
 }
 
 char *csrc_manual_seed(uint64_t seed) { CSRC_TRY(at::manual_seed(seed)); }
