@@ -65,6 +65,7 @@ test: setup ## Run the tests (Go, parity against PyTorch, the Python original's 
 	"$$py" -m unittest discover -s bench/python -p 'test_*.py'
 	go vet ./...
 	PYTHON="$(PYTHON_WITH_TORCH)" go test $(TESTFLAGS) ./...
+	go test -race -short ./torch/ ./torch/utils/data/ ./torch/internal/ptfile/ ./train/report/
 
 FUZZTIME ?= 30s
 
