@@ -121,7 +121,11 @@ func main() {
 			}
 		}
 	}
-	if err := write(*out, configs, rows, *threads); err != nil {
+	name := bench.Machine() + "-" + time.Now().Format("2006-01-02")
+	if *only != "" {
+		name += "-" + strings.ReplaceAll(*only, ",", "+")
+	}
+	if err := write(filepath.Join(*out, name), configs, rows, *threads); err != nil {
 		fail(err)
 	}
 }
@@ -163,11 +167,11 @@ func findPython() string {
 	return ""
 }
 
-func write(dir string, configs []config, rows []map[string]any, threads int) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+// write writes base.json, base.md and base.png.
+func write(base string, configs []config, rows []map[string]any, threads int) error {
+	if err := os.MkdirAll(filepath.Dir(base), 0o755); err != nil {
 		return err
 	}
-	base := filepath.Join(dir, bench.Machine()+"-"+time.Now().Format("2006-01-02"))
 	var md strings.Builder
 	fmt.Fprintf(&md, "# Go vs the Python original, %s\n\n", time.Now().Format("2006-01-02 15:04"))
 	fmt.Fprintf(&md, "Machine: %s (%d CPUs), libtorch %s. Go intra-op threads: %d. Each row: %d interleaved repetitions.\n\n",
