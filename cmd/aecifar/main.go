@@ -20,6 +20,8 @@ package main
 
 import (
 	"context"
+	"crypto/md5"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -156,6 +158,9 @@ func dataCommand(args []string, stderr io.Writer) error {
 		return errUsage
 	}
 	if *archive != "" {
+		if err := checkMD5(*archive, datasets.CIFAR10MD5); err != nil {
+			return err
+		}
 		// DownloadCIFAR10 takes a copy already in place when its MD5 is the official one.
 		if err := copyArchive(*archive, filepath.Join(*dir, "cifar-10-binary.tar.gz")); err != nil {
 			return err
@@ -167,6 +172,23 @@ func dataCommand(args []string, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stderr, "CIFAR-10 is in %s\n", *dir)
+	return nil
+}
+
+// checkMD5 tells whether file is the official CIFAR-10 binary release before anything is copied.
+func checkMD5(file, want string) error {
+	f, err := os.Open(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	h := md5.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return err
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != want {
+		return fmt.Errorf("%s is not CIFAR-10's binary release (cifar-10-binary.tar.gz): its MD5 is %s, not %s", file, got, want)
+	}
 	return nil
 }
 

@@ -124,3 +124,18 @@ func tinyTree(t *testing.T) string {
 	}
 	return root
 }
+
+func TestDataRejectsAnotherArchive(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "cifar")
+	other := filepath.Join(t.TempDir(), "other.tar.gz")
+	if err := os.WriteFile(other, []byte("not cifar"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := run([]string{"data", "--data", dir, "--archive", other}, &bytes.Buffer{}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "is not CIFAR-10's binary release") {
+		t.Fatalf("err = %v", err)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Fatalf("a rejected archive left %s behind", dir)
+	}
+}
