@@ -1,4 +1,5 @@
 #include "csrc.h"
+#include "try.h"
 
 // ATen alone, not <torch/torch.h>: the whole C++ frontend triples this file's compile time.
 #include <ATen/ATen.h>
@@ -11,16 +12,6 @@
 #include <cstring>
 #include <string>
 
-// CSRC_TRY runs body and turns any exception into the returned error string.
-#define CSRC_TRY(body)                                                         \
-  try {                                                                        \
-    body;                                                                      \
-    return nullptr;                                                            \
-  } catch (const std::exception &e) {                                          \
-    return strdup(e.what());                                                   \
-  } catch (...) {                                                              \
-    return strdup("unknown C++ exception");                                    \
-  }
 
 extern "C" {
 

@@ -1,21 +1,13 @@
 // Optimizer steps in C++: one cgo call updates every parameter, with the arithmetic of PyTorch 1.13's
 // single-tensor ("for-loop") SGD and Adam, op for op, so that results match PyTorch bit for bit.
 #include "csrc.h"
+#include "try.h"
 
 #include <ATen/ATen.h>
 
 #include <cmath>
 #include <cstring>
 
-#define CSRC_TRY(body)                                                         \
-  try {                                                                        \
-    body;                                                                      \
-    return nullptr;                                                            \
-  } catch (const std::exception &e) {                                          \
-    return strdup(e.what());                                                   \
-  } catch (...) {                                                              \
-    return strdup("unknown C++ exception");                                    \
-  }
 
 static at::Tensor &T(csrc_tensor p) { return *static_cast<at::Tensor *>(p); }
 
