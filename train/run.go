@@ -97,12 +97,14 @@ func Run(ctx context.Context, cfg Config, stages map[string]bool, weights string
 			return nil, err
 		}
 	}
-	// The classifier starts from the best autoencoder checkpoint, as the blog's does after training
-	// (unless it resumes, when its encoder came from the resume file). The test needs the
-	// autoencoder only for the reconstructions: the classifier checkpoint holds the encoder.
+	// The classifier is built on the autoencoder as it is after its last epoch, as in the blog, whose
+	// MyModel takes the in-memory ae_model's children (not the best checkpoint). Without that stage
+	// in this process, the saved checkpoint stands in (required to train the classifier; for the
+	// test only the reconstructions need it, the classifier checkpoint holds the encoder). A
+	// resumed classifier stage took its encoder from the resume file.
 	resumingClassifier := r.resume != nil && r.resume.Stage == StageClassifier
-	if (stages[StageClassifier] && !resumingClassifier) || stages[StageTest] {
-		if err := loadInto(r.ae, filepath.Join(cfg.OutDir, AutoencoderFile), stages[StageClassifier] && !resumingClassifier); err != nil {
+	if !stages[StageAutoencoder] && !resumingClassifier && (stages[StageClassifier] || stages[StageTest]) {
+		if err := loadInto(r.ae, filepath.Join(cfg.OutDir, AutoencoderFile), stages[StageClassifier]); err != nil {
 			return nil, err
 		}
 	}
