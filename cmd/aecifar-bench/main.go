@@ -18,6 +18,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -209,13 +210,13 @@ func write(base string, configs []config, rows []map[string]any, threads int) er
 			gi, pi := g["images_per_s"].(float64), p["images_per_s"].(float64)
 			o.GoImgS, o.PyImgS, o.Ratios = append(o.GoImgS, gi), append(o.PyImgS, pi), append(o.Ratios, gi/pi)
 			o.GoThreads, o.PyThreads = g["threads"], p["threads"]
-			o.GoPeakRSSMB = maxf(o.GoPeakRSSMB, g["peak_rss_mb"].(float64))
-			o.PyPeakRSSMB = maxf(o.PyPeakRSSMB, p["peak_rss_mb"].(float64))
+			o.GoPeakRSSMB = max(o.GoPeakRSSMB, g["peak_rss_mb"].(float64))
+			o.PyPeakRSSMB = max(o.PyPeakRSSMB, p["peak_rss_mb"].(float64))
 		}
 		if len(o.Ratios) == 0 {
 			continue
 		}
-		o.RatioMin, o.RatioMedian, o.RatioMax = minf(o.Ratios), median(o.Ratios), maxOf(o.Ratios)
+		o.RatioMin, o.RatioMedian, o.RatioMax = slices.Min(o.Ratios), median(o.Ratios), slices.Max(o.Ratios)
 		summaries = append(summaries, o)
 		labels = append(labels, k)
 		medians = append(medians, o.RatioMedian)
@@ -264,24 +265,6 @@ func median(v []float64) float64 {
 	}
 	return (s[n/2-1] + s[n/2]) / 2
 }
-
-func minf(v []float64) float64 {
-	m := v[0]
-	for _, x := range v {
-		m = min(m, x)
-	}
-	return m
-}
-
-func maxOf(v []float64) float64 {
-	m := v[0]
-	for _, x := range v {
-		m = max(m, x)
-	}
-	return m
-}
-
-func maxf(a, b float64) float64 { return max(a, b) }
 
 func fail(err error) {
 	fmt.Fprintln(os.Stderr, "aecifar-bench:", err)
