@@ -1,4 +1,5 @@
-// CSRC_TRY, shared by csrc's C++ files: it runs body and turns any exception into the error string
+// CSRC_TRY, shared by csrc's C++ files: it runs its argument (variadic, so that commas in braces need
+// no parentheses) and turns any exception into the error string
 // the function returns (NULL on success), as csrc.h promises.
 #ifndef AECIFAR_CSRC_TRY_H
 #define AECIFAR_CSRC_TRY_H
@@ -7,9 +8,9 @@
 #include <cstring>
 #include <exception>
 
-#define CSRC_TRY(body)                                                         \
+#define CSRC_TRY(...)                                                          \
   try {                                                                        \
-    body;                                                                      \
+    __VA_ARGS__;                                                               \
     return nullptr;                                                            \
   } catch (const std::exception &e) {                                          \
     return strdup(e.what());                                                   \

@@ -6,7 +6,8 @@
 //	go run ./cmd/torchconfig && export GOFLAGS="-mod=vendor -overlay=$PWD/build/overlay.json"
 //
 // Environment: LIBTORCH=DIR (an unpacked libtorch zip), PYTHON (the interpreter whose torch to use,
-// default python3), LIBTORCH_CXX11_ABI=0|1 (override the detected ABI), CXX (default g++).
+// default python3), LIBTORCH_CXX11_ABI=0|1 (override the detected ABI), CXX (default g++), CUDA_HOME
+// (where the CUDA runtime headers are, for csrc's CUDA API; see libtorch.CUDAHeaderDirs).
 package main
 
 import (
@@ -39,6 +40,7 @@ func run(gotchDir, buildDir, overlay, csrcDir string, quiet bool) error {
 	if err := os.MkdirAll(buildDir, 0o755); err != nil {
 		return err
 	}
+	libtorch.ProbeCUDA(in, csrcDir, buildDir, os.Getenv, os.Stderr)
 	a, err := libtorch.Adapt(in, gotchDir, buildDir, os.Stderr)
 	if err != nil {
 		return err
@@ -49,6 +51,9 @@ func run(gotchDir, buildDir, overlay, csrcDir string, quiet bool) error {
 	if !quiet || !a.Cached {
 		fmt.Fprintf(os.Stderr, "torchconfig: %s\n", in)
 		fmt.Fprintf(os.Stderr, "torchconfig: gotch adapted in %s: %d ops stubbed (stubbed-ops.txt)\n", a.Dir, len(a.Stubbed))
+		if in.CUDA {
+			fmt.Fprintf(os.Stderr, "torchconfig: csrc CUDA API (graphs, streams, memory stats): %s\n", in.CUDAAPI)
+		}
 	}
 	return nil
 }

@@ -30,6 +30,8 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
+
+	"github.com/aecifar/aecifar/internal/pytorch"
 )
 
 // Install describes one libtorch installation.
@@ -42,6 +44,11 @@ type Install struct {
 	CUDA        bool     `json:"cuda"`      // libtorch_cuda is present
 	CXX11ABI    bool     `json:"cxx11_abi"` // built with _GLIBCXX_USE_CXX11_ABI=1
 	Python      string   `json:"python,omitempty"`
+
+	// Set by ProbeCUDA, not by discovery: where the CUDA runtime headers are, and whether csrc's
+	// CUDA API is compiled ("enabled", or "disabled: " and why).
+	CUDAHeaders string `json:"cuda_headers,omitempty"`
+	CUDAAPI     string `json:"cuda_api,omitempty"`
 }
 
 func (in *Install) String() string {
@@ -72,10 +79,7 @@ func DefaultEnv() Env {
 	return Env{
 		Getenv: os.Getenv,
 		RunPython: func(python, script string) ([]byte, error) {
-			cmd := exec.Command(python, "-c", script)
-			// Not from the project's directory: there `import torch` finds the Go package torch/.
-			cmd.Dir = os.TempDir()
-			return cmd.Output()
+			return pytorch.Output(python, "-c", script)
 		},
 		SystemPrefix: "/usr",
 		Multiarch:    multiarch(),
@@ -151,6 +155,9 @@ print(json.dumps({"version": torch.__version__, "dir": os.path.dirname(torch.__f
   "abi": bool(torch._C._GLIBCXX_USE_CXX11_ABI), "cuda": torch.version.cuda}))`
 
 func fromPython(env Env) (*Install, error) {
+	// $PYTHON or python3 only, without internal/pytorch's further /usr/bin/python3: where that is
+	// Debian's python3-torch, the system's libtorch would be found again as "python" (under another
+	// version string, so another adaptation), changing what a configured machine builds against.
 	python := env.Getenv("PYTHON")
 	if python == "" {
 		python = "python3"
@@ -258,8 +265,28 @@ func (in *Install) ConfigJSON() []byte {
 	return append(b, '\n')
 }
 
-// cgoFlags returns the #cgo directives that compile and link C++ against this libtorch.
-func (in *Install) cgoFlags(opt string) string {
+// baseConfigJSON is ConfigJSON without ProbeCUDA's results: what discovery alone found.
+func (in *Install) baseConfigJSON() []byte {
+	base := *in
+	base.CUDAHeaders, base.CUDAAPI = "", ""
+	return base.ConfigJSON()
+}
+
+// cxxFlags are the compiler flags that every C++ file compiled against this libtorch needs.
+func (in *Install) cxxFlags() []string {
+	args := []string{"-std=c++17", "-D_GLIBCXX_USE_CXX11_ABI=0"}
+	if in.CXX11ABI {
+		args[1] = "-D_GLIBCXX_USE_CXX11_ABI=1"
+	}
+	for _, d := range in.IncludeDirs {
+		args = append(args, "-I"+d)
+	}
+	return args
+}
+
+// cgoFlags returns the #cgo directives that compile and link C++ against this libtorch; extraCPP
+// is added to CPPFLAGS.
+func (in *Install) cgoFlags(opt, extraCPP string) string {
 	var b bytes.Buffer
 	abi := "0"
 	if in.CXX11ABI {
@@ -274,7 +301,7 @@ func (in *Install) cgoFlags(opt string) string {
 		}
 	}
 	// CPPFLAGS reach both the C preamble and the C++ files; CXXFLAGS only the C++ ones.
-	fmt.Fprintf(&b, "// #cgo CPPFLAGS: -D_GLIBCXX_USE_CXX11_ABI=%s%s\n", abi, inc)
+	fmt.Fprintf(&b, "// #cgo CPPFLAGS: -D_GLIBCXX_USE_CXX11_ABI=%s%s%s\n", abi, inc, extraCPP)
 	fmt.Fprintf(&b, "// #cgo CFLAGS: %s\n", opt)
 	fmt.Fprintf(&b, "// #cgo CXXFLAGS: -std=c++17 %s -Wno-deprecated-declarations\n", opt)
 	libs := "-ltorch -ltorch_cpu -lc10"

@@ -72,7 +72,7 @@ func TestDiscoverLIBTORCH(t *testing.T) {
 			if in.LibDir != filepath.Join(dir, "lib") {
 				t.Fatalf("lib dir %s", in.LibDir)
 			}
-			flags := in.cgoFlags("-O1")
+			flags := in.cgoFlags("-O1", "")
 			if got := strings.Contains(flags, "-ltorch_cuda"); got != tc.cuda {
 				t.Fatalf("CUDA libraries linked = %v, want %v:\n%s", got, tc.cuda, flags)
 			}

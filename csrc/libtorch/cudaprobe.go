@@ -1,0 +1,102 @@
+package libtorch
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// The project's CUDA C++ (csrc/cuda.cpp: CUDA graphs, streams, the caching allocator's statistics)
+// includes libtorch's CUDA headers, which include the CUDA runtime's (cuda_runtime_api.h). A CUDA
+// libtorch does not always come with those: pip's torch keeps them in the nvidia-* wheels, the official
+// zip expects a CUDA toolkit. ProbeCUDA finds them and compiles cuda.cpp against them once; only when
+// that works does the build define AECIFAR_CUDA. Otherwise the project still builds, and the CUDA API
+// reports why it is missing.
+
+// cudaSource is the file the probe compiles, relative to the csrc directory.
+const cudaSource = "cuda.cpp"
+
+// CUDAHeaderDirs lists, in order, where the CUDA runtime headers are looked for: $CUDA_HOME and
+// $CUDA_PATH, the nvidia wheels beside Python's torch (CUDA 13's single nvidia/cu13, then CUDA 12's
+// nvidia/cuda_runtime), /usr/local/cuda and /usr/include (Debian's nvidia-cuda-dev).
+func CUDAHeaderDirs(in *Install, getenv func(string) string) []string {
+	var dirs []string
+	for _, v := range []string{"CUDA_HOME", "CUDA_PATH"} {
+		if d := getenv(v); d != "" {
+			dirs = append(dirs, filepath.Join(d, "include"))
+		}
+	}
+	if in.Source == "python" {
+		site := filepath.Dir(in.Root)
+		dirs = append(dirs, filepath.Join(site, "nvidia", "cu13", "include"), filepath.Join(site, "nvidia", "cuda_runtime", "include"))
+	}
+	return append(dirs, "/usr/local/cuda/include", "/usr/include")
+}
+
+// ProbeCUDA sets in.CUDAHeaders and in.CUDAAPI. The result of the trial compilation is cached in
+// cacheDir by everything it depends on.
+func ProbeCUDA(in *Install, csrcDir, cacheDir string, getenv func(string) string, log io.Writer) {
+	in.CUDAHeaders, in.CUDAAPI = "", ""
+	if !in.CUDA {
+		return
+	}
+	for _, d := range CUDAHeaderDirs(in, getenv) {
+		if isFile(filepath.Join(d, "cuda_runtime_api.h")) {
+			in.CUDAHeaders = d
+			break
+		}
+	}
+	if in.CUDAHeaders == "" {
+		in.CUDAAPI = "disabled: no cuda_runtime_api.h in " + strings.Join(CUDAHeaderDirs(in, getenv), ", ") + " (set CUDA_HOME)"
+		return
+	}
+	key, err := probeKey(in, csrcDir)
+	if err != nil {
+		in.CUDAAPI = "disabled: " + err.Error()
+		return
+	}
+	cache := filepath.Join(cacheDir, "cuda-probe-"+key+".txt")
+	if b, err := os.ReadFile(cache); err == nil {
+		in.CUDAAPI = string(b)
+		return
+	}
+	fmt.Fprintf(log, "libtorch: compiling csrc/%s against the CUDA headers in %s...\n", cudaSource, in.CUDAHeaders)
+	args := append(in.cxxFlags(), "-fsyntax-only", "-DAECIFAR_CUDA", "-I"+in.CUDAHeaders, filepath.Join(csrcDir, cudaSource))
+	out, err := exec.Command(cxx(), args...).CombinedOutput()
+	if err == nil {
+		in.CUDAAPI = "enabled"
+	} else {
+		in.CUDAAPI = "disabled: csrc/" + cudaSource + " does not compile against these headers:\n" + tail(string(out), 15)
+	}
+	os.MkdirAll(cacheDir, 0o755)
+	writeFileAtomic(cache, []byte(in.CUDAAPI))
+}
+
+// CUDAAPIEnabled tells whether the build compiles csrc's CUDA API.
+func (in *Install) CUDAAPIEnabled() bool { return in.CUDAAPI == "enabled" }
+
+// probeKey hashes what the trial compilation depends on: the installation, the headers' directory,
+// the compiler and csrc's sources (cuda.cpp and the headers beside it).
+func probeKey(in *Install, csrcDir string) (string, error) {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\n%s\n", in.baseConfigJSON(), in.CUDAHeaders)
+	if out, err := exec.Command(cxx(), "--version").Output(); err == nil {
+		h.Write(out)
+	}
+	files, _ := filepath.Glob(filepath.Join(csrcDir, "*.h"))
+	files = append(files, filepath.Join(csrcDir, cudaSource))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return "", fmt.Errorf("csrc sources: %v", err)
+		}
+		fmt.Fprintf(h, "%s %d\n", filepath.Base(f), len(b))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16], nil
+}
