@@ -51,6 +51,16 @@ char *csrc_adam_step(csrc_tensor *params, csrc_tensor *exp_avgs, csrc_tensor *ex
                      csrc_tensor *max_exp_avg_sqs, int64_t *steps, int n, double lr, double beta1,
                      double beta2, double eps, double weight_decay, int amsgrad);
 
+// One step of PyTorch's multi-tensor ("foreach") Adam over the parameters that have a gradient:
+// each elementwise stage is one _foreach_ op over all of them. With capturable, each parameter's
+// step also lives on its device as a float32 scalar (step_tensors[i], allocated on its first step
+// from steps[i]) and the bias corrections are computed there, so that the step can be captured in
+// a CUDA graph and replayed; steps[i] still counts the calls made from the host.
+char *csrc_adam_foreach_step(csrc_tensor *params, csrc_tensor *exp_avgs, csrc_tensor *exp_avg_sqs,
+                             csrc_tensor *max_exp_avg_sqs, int64_t *steps, csrc_tensor *step_tensors,
+                             int n, double lr, double beta1, double beta2, double eps,
+                             double weight_decay, int amsgrad, int capturable);
+
 #ifdef __cplusplus
 }
 #endif

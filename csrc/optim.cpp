@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 
 static at::Tensor &T(csrc_tensor p) { return *static_cast<at::Tensor *>(p); }
@@ -101,6 +102,87 @@ char *csrc_adam_step(csrc_tensor *params, csrc_tensor *exp_avgs,
         denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps);
       }
       p.addcdiv_(exp_avg, denom, -step_size);
+    }
+  });
+}
+
+char *csrc_adam_foreach_step(csrc_tensor *params, csrc_tensor *exp_avgs,
+                             csrc_tensor *exp_avg_sqs, csrc_tensor *max_exp_avg_sqs,
+                             int64_t *steps, csrc_tensor *step_tensors, int n,
+                             double lr, double beta1, double beta2, double eps,
+                             double weight_decay, int amsgrad, int capturable) {
+  CSRC_TRY({
+    at::NoGradGuard no_grad;
+    std::vector<at::Tensor> ps, grads, avgs, sqs, maxs, step_ts;
+    std::vector<int> index;
+    for (int i = 0; i < n; i++) {
+      at::Tensor &p = T(params[i]);
+      if (!p.grad().defined()) continue;
+      if (exp_avgs[i] == nullptr) {
+        exp_avgs[i] = new at::Tensor(at::zeros_like(p, at::MemoryFormat::Preserve));
+        exp_avg_sqs[i] = new at::Tensor(at::zeros_like(p, at::MemoryFormat::Preserve));
+        if (amsgrad) max_exp_avg_sqs[i] = new at::Tensor(at::zeros_like(p, at::MemoryFormat::Preserve));
+      }
+      if (capturable && step_tensors[i] == nullptr) {
+        // PyTorch's capturable state: the step as a float32 scalar on the parameter's device.
+        step_tensors[i] = new at::Tensor(at::full({}, double(steps[i]), p.options().dtype(at::kFloat)));
+      }
+      ps.push_back(p);
+      grads.push_back(p.grad());
+      avgs.push_back(T(exp_avgs[i]));
+      sqs.push_back(T(exp_avg_sqs[i]));
+      if (amsgrad) maxs.push_back(T(max_exp_avg_sqs[i]));
+      if (capturable) step_ts.push_back(T(step_tensors[i]));
+      index.push_back(i);
+    }
+    if (ps.empty()) return nullptr;
+
+    for (int i : index) steps[i]++; // the host's count; a captured graph's replays do not advance it
+    if (capturable) at::_foreach_add_(step_ts, 1);
+    // PyTorch 1.13 adds the decay into the gradients in place; the parameter update is the same.
+    if (weight_decay != 0) grads = at::_foreach_add(grads, ps, weight_decay);
+    at::_foreach_mul_(avgs, beta1);
+    at::_foreach_add_(avgs, grads, 1 - beta1);
+    at::_foreach_mul_(sqs, beta2);
+    at::_foreach_addcmul_(sqs, grads, grads, 1 - beta2);
+    if (amsgrad) at::_foreach_maximum_(maxs, sqs);
+    const std::vector<at::Tensor> &second = amsgrad ? maxs : sqs;
+
+    if (capturable) {
+      // Bias corrections from the device's step counts, so that a CUDA graph replays them right:
+      // step_size = -lr / (1 - beta1^t); denom = sqrt(v) / (sqrt(1 - beta2^t) * step_size)
+      // + eps / step_size; p += m / denom.
+      std::vector<at::Tensor> bc1, bc2;
+      for (auto &t : step_ts) {
+        bc1.push_back(at::pow(beta1, t));
+        bc2.push_back(at::pow(beta2, t));
+      }
+      at::_foreach_sub_(bc1, 1);
+      at::_foreach_sub_(bc2, 1);
+      at::_foreach_neg_(bc1);
+      at::_foreach_neg_(bc2);
+      auto step_size = at::_foreach_div(bc1, lr);
+      at::_foreach_reciprocal_(step_size);
+      at::_foreach_neg_(step_size);
+      auto bc2_sqrt = at::_foreach_sqrt(bc2);
+      auto denom = at::_foreach_sqrt(second);
+      at::_foreach_div_(denom, at::_foreach_mul(bc2_sqrt, step_size));
+      auto eps_over_step_size = at::_foreach_div(step_size, eps);
+      at::_foreach_reciprocal_(eps_over_step_size);
+      at::_foreach_add_(denom, eps_over_step_size);
+      at::_foreach_addcdiv_(ps, avgs, denom);
+    } else {
+      // Bias corrections on the host in double precision, as PyTorch 1.13's foreach Adam.
+      std::vector<at::Scalar> step_size, bc2_sqrt;
+      for (int i : index) {
+        double t = double(steps[i]);
+        step_size.push_back(-lr / (1 - std::pow(beta1, t)));
+        bc2_sqrt.push_back(std::sqrt(1 - std::pow(beta2, t)));
+      }
+      auto denom = at::_foreach_sqrt(second);
+      at::_foreach_div_(denom, bc2_sqrt);
+      at::_foreach_add_(denom, eps);
+      at::_foreach_addcdiv_(ps, avgs, denom, step_size);
     }
   });
 }

@@ -38,6 +38,18 @@ func AdamStep(params, expAvg, expAvgSq, maxExpAvgSq []unsafe.Pointer, steps []in
 		C.double(lr), C.double(beta1), C.double(beta2), C.double(eps), C.double(weightDecay), cbool(amsgrad)))
 }
 
+// AdamForeachStep is one step of PyTorch's foreach Adam (see csrc_adam_foreach_step); with
+// capturable, stepTensors (len(params), nil entries at first) receives the device step counts.
+func AdamForeachStep(params, expAvg, expAvgSq, maxExpAvgSq []unsafe.Pointer, steps []int64, stepTensors []unsafe.Pointer,
+	lr, beta1, beta2, eps, weightDecay float64, amsgrad, capturable bool) error {
+	if len(params) == 0 {
+		return nil
+	}
+	return errorFrom(C.csrc_adam_foreach_step(cHandles(params), cHandles(expAvg), cHandles(expAvgSq), cHandles(maxExpAvgSq),
+		(*C.int64_t)(unsafe.Pointer(&steps[0])), cHandles(stepTensors), C.int(len(params)),
+		C.double(lr), C.double(beta1), C.double(beta2), C.double(eps), C.double(weightDecay), cbool(amsgrad), cbool(capturable)))
+}
+
 // FreeTensor frees a handle csrc allocated.
 func FreeTensor(h unsafe.Pointer) { C.csrc_tensor_free(C.csrc_tensor(h)) }
 

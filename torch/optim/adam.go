@@ -8,13 +8,22 @@ import (
 )
 
 // AdamOptions are torch.optim.Adam's keyword arguments; zero values are PyTorch's defaults
-// (lr 1e-3, betas (0.9, 0.999), eps 1e-8, weight_decay 0, amsgrad False).
+// (lr 1e-3, betas (0.9, 0.999), eps 1e-8, weight_decay 0, amsgrad False, foreach None,
+// capturable False).
 type AdamOptions struct {
 	LR          float64
 	Betas       [2]float64
 	Eps         float64
 	WeightDecay float64
 	AMSGrad     bool
+	// Foreach selects the multi-tensor implementation (one _foreach_ op per stage over all
+	// parameters) or, false, the single-tensor for-loop. nil is PyTorch 2's default: foreach when
+	// every parameter is on CUDA (PyTorch 1.13 always took the for-loop; on the CPU both agree).
+	Foreach *bool
+	// Capturable keeps each parameter's step count on its device and computes the bias corrections
+	// there, so that a step captured in a CUDA graph is right when replayed (the host-side counts of
+	// the other implementations would be frozen into the graph). It implies the foreach arithmetic.
+	Capturable bool
 }
 
 // Adam is torch.optim.Adam. Weight decay is L2 added to the gradient, as in PyTorch's Adam (not AdamW).
@@ -25,7 +34,8 @@ type Adam struct {
 
 type adamState struct {
 	expAvg, expAvgSq, maxExpAvgSq state
-	steps                         []int64
+	steps                         []int64 // the host's count of each parameter's steps
+	stepTensors                   state   // Capturable: each parameter's step count on its device
 }
 
 // NewAdam is torch.optim.Adam(params, **options).
@@ -42,9 +52,10 @@ func NewAdam(params []*torch.Tensor, opts ...AdamOptions) (*Adam, error) {
 		if u.Eps != 0 {
 			o.Eps = u.Eps
 		}
-		o.WeightDecay, o.AMSGrad = u.WeightDecay, u.AMSGrad
+		o.WeightDecay, o.AMSGrad, o.Foreach, o.Capturable = u.WeightDecay, u.AMSGrad, u.Foreach, u.Capturable
 	}
-	g := &ParamGroup{Params: params, LR: o.LR, Betas: o.Betas, Eps: o.Eps, WeightDecay: o.WeightDecay, AMSGrad: o.AMSGrad}
+	g := &ParamGroup{Params: params, LR: o.LR, Betas: o.Betas, Eps: o.Eps, WeightDecay: o.WeightDecay, AMSGrad: o.AMSGrad,
+		Foreach: o.Foreach, Capturable: o.Capturable}
 	return NewAdamGroups([]*ParamGroup{g})
 }
 
@@ -67,7 +78,7 @@ func NewAdamGroups(groups []*ParamGroup) (*Adam, error) {
 	a := &Adam{groups: groups}
 	for _, g := range groups {
 		n := len(g.Params)
-		a.state = append(a.state, adamState{newState(n), newState(n), newState(n), make([]int64, n)})
+		a.state = append(a.state, adamState{newState(n), newState(n), newState(n), make([]int64, n), newState(n)})
 	}
 	return a, nil
 }
@@ -86,11 +97,17 @@ func (a *Adam) Step() error {
 			return err
 		}
 		s := &a.state[i]
-		err = csrc.AdamStep(hs, s.expAvg.handles, s.expAvgSq.handles, s.maxExpAvgSq.handles, s.steps,
-			g.LR, g.Betas[0], g.Betas[1], g.Eps, g.WeightDecay, g.AMSGrad)
+		if g.Capturable || useForeach(g) {
+			err = csrc.AdamForeachStep(hs, s.expAvg.handles, s.expAvgSq.handles, s.maxExpAvgSq.handles, s.steps, s.stepTensors.handles,
+				g.LR, g.Betas[0], g.Betas[1], g.Eps, g.WeightDecay, g.AMSGrad, g.Capturable)
+		} else {
+			err = csrc.AdamStep(hs, s.expAvg.handles, s.expAvgSq.handles, s.maxExpAvgSq.handles, s.steps,
+				g.LR, g.Betas[0], g.Betas[1], g.Eps, g.WeightDecay, g.AMSGrad)
+		}
 		s.expAvg.adopt()
 		s.expAvgSq.adopt()
 		s.maxExpAvgSq.adopt()
+		s.stepTensors.adopt()
 		if err != nil {
 			return fmt.Errorf("optim.Adam.step: %w", err)
 		}
@@ -98,12 +115,30 @@ func (a *Adam) Step() error {
 	return nil
 }
 
+// useForeach resolves a group's Foreach option: nil means foreach when every parameter is on CUDA.
+func useForeach(g *ParamGroup) bool {
+	if g.Foreach != nil {
+		return *g.Foreach
+	}
+	for _, p := range g.Params {
+		if !p.Device().IsCUDA() {
+			return false
+		}
+	}
+	return len(g.Params) > 0
+}
+
+// ZeroGradSetToNone is optimizer.zero_grad(set_to_none=True): the next backward allocates the
+// gradients (as it must inside a CUDA graph capture, whose memory pool then holds them).
+func (a *Adam) ZeroGradSetToNone() error { return setGradsToNone(a.groups) }
+
 // Drop frees the optimizer's state.
 func (a *Adam) Drop() {
 	for i := range a.state {
 		a.state[i].expAvg.drop()
 		a.state[i].expAvgSq.drop()
 		a.state[i].maxExpAvgSq.drop()
+		a.state[i].stepTensors.drop()
 	}
 }
 
@@ -120,7 +155,11 @@ func (a *Adam) StateDict() torch.StateDict {
 		sd = s.expAvgSq.stateDict(g, "exp_avg_sq", sd)
 		sd = s.maxExpAvgSq.stateDict(g, "max_exp_avg_sq", sd)
 		for i, n := range s.steps {
-			if n > 0 {
+			switch {
+			case s.stepTensors.tensors[i] != nil:
+				// A replayed graph advances the device's count, not the host's.
+				sd = append(sd, torch.NamedTensor{Name: fmt.Sprintf("%d.%d.step", g, i), Tensor: torch.Keep(s.stepTensors.tensors[i].Clone())})
+			case n > 0:
 				sd = append(sd, torch.NamedTensor{Name: fmt.Sprintf("%d.%d.step", g, i), Tensor: torch.Scalar(n)})
 			}
 		}
@@ -147,6 +186,11 @@ func (a *Adam) LoadStateDict(sd torch.StateDict) error {
 					return err
 				}
 				s.steps[i] = int64(v)
+				if st := s.stepTensors.tensors[i]; st != nil {
+					if err := st.Fill_(v).Err(); err != nil {
+						return err
+					}
+				}
 			}
 		}
 	}

@@ -1,8 +1,8 @@
 // Package optim mirrors torch.optim: SGD and Adam with parameter groups, ZeroGrad and Step.
 //
 // Step runs in C++ (package csrc): one call updates every parameter of a group with the arithmetic
-// of PyTorch 1.13's single-tensor optimizers, op for op, so results match PyTorch's and a step costs
-// one cgo call however many parameters there are. Like PyTorch, parameters without a gradient (frozen
+// of PyTorch 1.13's optimizers, op for op (single-tensor, or Adam's foreach and capturable variants),
+// so results match PyTorch's and a step costs one cgo call however many parameters there are. Like PyTorch, parameters without a gradient (frozen
 // ones, or those the loss does not reach) are skipped, so passing all of a model's parameters while
 // freezing some works as it does in the seed.
 package optim
@@ -27,6 +27,8 @@ type ParamGroup struct {
 	Betas       [2]float64 // Adam
 	Eps         float64    // Adam
 	AMSGrad     bool       // Adam
+	Foreach     *bool      // Adam: see AdamOptions
+	Capturable  bool       // Adam: see AdamOptions
 }
 
 // Optimizer is torch.optim.Optimizer.
@@ -59,6 +61,20 @@ func zeroGrad(groups []*ParamGroup) error {
 		}
 		if err := csrc.ZeroGrad(hs, false); err != nil {
 			return fmt.Errorf("optim: zero_grad: %w", err)
+		}
+	}
+	return nil
+}
+
+// setGradsToNone is zero_grad(set_to_none=True).
+func setGradsToNone(groups []*ParamGroup) error {
+	for _, g := range groups {
+		hs, err := handles(g.Params)
+		if err != nil {
+			return err
+		}
+		if err := csrc.ZeroGrad(hs, true); err != nil {
+			return fmt.Errorf("optim: zero_grad(set_to_none=True): %w", err)
 		}
 	}
 	return nil

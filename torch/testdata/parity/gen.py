@@ -524,6 +524,9 @@ OPTIM_CASES = [
     ("Adam", {"weight_decay": 0.1}),
     ("Adam", {"amsgrad": True}),
     ("Adam", {"lr": 0.1, "amsgrad": True}),
+    ("Adam", {"lr": 0.01, "foreach": True}),
+    ("Adam", {"weight_decay": 0.1, "foreach": True}),
+    ("Adam", {"lr": 0.1, "amsgrad": True, "foreach": True}),
 ]
 OPTIM_STEPS = 10
 OPTIM_SHAPE = [5, 4]
@@ -531,7 +534,7 @@ OPTIM_SHAPE = [5, 4]
 
 def full_options(opt):
     g = opt.param_groups[0]
-    keep = ("lr", "momentum", "dampening", "weight_decay", "nesterov", "betas", "eps", "amsgrad", "maximize")
+    keep = ("lr", "momentum", "dampening", "weight_decay", "nesterov", "betas", "eps", "amsgrad", "maximize", "foreach")
     out = {}
     for k in keep:
         if k in g:

@@ -347,6 +347,7 @@ type OptimizerSpec struct {
 	Eps         float64   `json:"eps,omitempty"`
 	Amsgrad     bool      `json:"amsgrad,omitempty"`
 	Maximize    bool      `json:"maximize,omitempty"`
+	Foreach     *bool     `json:"foreach,omitempty"` // Adam: None (null), True or False
 }
 
 // AutoencoderRun trains ConvAutoencoder for Steps steps: batch k is Batch.Batch(k), the loss is
