@@ -59,4 +59,16 @@ char *csrc_set_rng_state(csrc_tensor state) {
   });
 }
 
+char *csrc_pinned_from(const void *data, int64_t nbytes, const int64_t *shape, int ndim, int scalar_type,
+                       csrc_tensor *out) {
+  CSRC_TRY({
+    TORCH_CHECK(torch::cuda::is_available(), "pinned memory needs CUDA, and this libtorch sees no CUDA device");
+    auto t = at::empty(at::IntArrayRef(shape, ndim),
+                       at::TensorOptions().dtype(static_cast<at::ScalarType>(scalar_type)).pinned_memory(true));
+    TORCH_CHECK(int64_t(t.nbytes()) == nbytes, "pinned tensor of ", t.nbytes(), " bytes for ", nbytes, " bytes of data");
+    std::memcpy(t.data_ptr(), data, nbytes);
+    *out = new at::Tensor(std::move(t));
+  });
+}
+
 } // extern "C"

@@ -71,6 +71,18 @@ func SetRNGState(state unsafe.Pointer) error {
 	return errorFrom(C.csrc_set_rng_state(C.csrc_tensor(state)))
 }
 
+// PinnedFrom copies nbytes at data into a new pinned host tensor of the given shape and ScalarType
+// code, and returns its handle.
+func PinnedFrom(data unsafe.Pointer, nbytes int64, shape []int64, scalarType int32) (unsafe.Pointer, error) {
+	var h C.csrc_tensor
+	var dims *C.int64_t
+	if len(shape) > 0 {
+		dims = (*C.int64_t)(unsafe.Pointer(&shape[0]))
+	}
+	err := errorFrom(C.csrc_pinned_from(data, C.int64_t(nbytes), dims, C.int(len(shape)), C.int(scalarType), &h))
+	return unsafe.Pointer(h), err
+}
+
 // CacheHostMemory keeps freed host memory in the process heap (see csrc.h); false where the C
 // library refused.
 func CacheHostMemory() bool { return C.csrc_cache_host_memory() != 0 }

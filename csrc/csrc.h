@@ -34,6 +34,12 @@ int csrc_cache_host_memory(void);
 char *csrc_get_rng_state(csrc_tensor *out);
 char *csrc_set_rng_state(csrc_tensor state);
 
+// A new tensor of the given shape and ScalarType code in page-locked ("pinned") host memory, filled
+// with nbytes copied from data: the source of a copy to CUDA that does not block the host
+// (torch.empty(..., pin_memory=True)). Fails without CUDA.
+char *csrc_pinned_from(const void *data, int64_t nbytes, const int64_t *shape, int ndim, int scalar_type,
+                       csrc_tensor *out);
+
 // Frees a tensor handle that csrc allocated (the same as gotch's at_free).
 void csrc_tensor_free(csrc_tensor t);
 

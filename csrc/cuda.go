@@ -63,4 +63,6 @@ func SideStreamBegin(device int) (SideStream, error) {
 }
 
 // End waits for the side stream's work and restores the thread's previous stream.
-func (s SideStream) End() error { return errorFrom(C.csrc_cuda_side_stream_end(C.csrc_cuda_stream(s.p))) }
+func (s SideStream) End() error {
+	return errorFrom(C.csrc_cuda_side_stream_end(C.csrc_cuda_stream(s.p)))
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"unsafe"
 
+	"github.com/aecifar/aecifar/csrc"
 	lib "github.com/sugarme/gotch/libtch"
 )
 
@@ -68,6 +69,27 @@ func FromSlice[T Element](data []T, shape ...int64) *Tensor {
 		return v
 	}
 	return t
+}
+
+// FromSlicePinned copies data into a new tensor in page-locked ("pinned") host memory, like
+// torch.tensor(data).view(shape).pin_memory() in one copy: the source of a copy to CUDA with
+// nonBlocking that overlaps the device's work (from ordinary memory the copy first waits for the
+// stream). It needs CUDA; libtorch's pinned allocator keeps the memory until the copy is done even
+// when the tensor is dropped right after it.
+func FromSlicePinned[T Element](data []T, shape ...int64) *Tensor {
+	n, err := shapeNumel(shape)
+	if err != nil {
+		return errTensor(fmt.Errorf("torch.FromSlicePinned: %w", err))
+	}
+	if n != int64(len(data)) || n == 0 {
+		return errTensor(fmt.Errorf("torch.FromSlicePinned: %d values for shape %v (%d elements)", len(data), shape, n))
+	}
+	dt := dtypeOf[T]()
+	h, err := csrc.PinnedFrom(unsafe.Pointer(&data[0]), n*int64(dt.Size()), shape, dt.code())
+	if err != nil {
+		return errTensor(fmt.Errorf("torch.FromSlicePinned: %w", err))
+	}
+	return FromHandle(h)
 }
 
 // Scalar is a 0-dimensional tensor holding v.

@@ -105,13 +105,14 @@ func isDir(p string) bool {
 	return err == nil && st.IsDir()
 }
 
-// toDevice makes the batch's tensors on the device, in scope s.
+// toDevice makes the batch's tensors on the device, in scope s. For CUDA they are staged in pinned
+// memory and copied without blocking (DataLoader(pin_memory=True) and .to(device, non_blocking=True)),
+// so the host prepares the next step while the copy and this step run.
 func toDevice(s *torch.Scope, b data.Batch, d torch.Device) (images, labels *torch.Tensor) {
-	images = s.Attach(torch.FromSlice(b.Data, b.Shape...))
-	labels = s.Attach(torch.FromSlice(b.Labels, int64(len(b.Labels))))
-	if d != torch.CPU {
-		images = images.ToOptions(d, torch.Float32, true)
-		labels = labels.ToOptions(d, torch.Int64, true)
+	if !d.IsCUDA() {
+		return s.Attach(torch.FromSlice(b.Data, b.Shape...)), s.Attach(torch.FromSlice(b.Labels, int64(len(b.Labels))))
 	}
-	return images, labels
+	images = s.Attach(torch.FromSlicePinned(b.Data, b.Shape...)).ToOptions(d, torch.Float32, true)
+	labels = s.Attach(torch.FromSlicePinned(b.Labels, int64(len(b.Labels)))).ToOptions(d, torch.Int64, true)
+	return s.Attach(images), s.Attach(labels)
 }
