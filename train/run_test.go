@@ -17,6 +17,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aecifar/aecifar/internal/pytorch"
 	"github.com/aecifar/aecifar/torch"
 	"github.com/aecifar/aecifar/train/report"
 )
@@ -130,18 +131,11 @@ func python(t *testing.T) string {
 	if testing.Short() {
 		t.Skip("runs Python: skipped under -short")
 	}
-	for _, p := range []string{os.Getenv("PYTHON"), "python3", "/usr/bin/python3"} {
-		if p == "" {
-			continue
-		}
-		cmd := exec.Command(p, "-c", "import torch, torchvision")
-		cmd.Dir = os.TempDir()
-		if cmd.Run() == nil {
-			return p
-		}
+	p, err := pytorch.Find("torchvision")
+	if err != nil {
+		t.Skip(err)
 	}
-	t.Skip("no python3 with torch and torchvision (set PYTHON)")
-	return ""
+	return p
 }
 
 type counts struct {

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/aecifar/aecifar/bench"
+	"github.com/aecifar/aecifar/internal/pytorch"
 	"github.com/aecifar/aecifar/torch"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -43,7 +44,7 @@ func main() {
 	epochBatches := flag.Int("epoch-batches", 150, "batches per epoch measurement")
 	threads := flag.Int("threads", 0, "Go's intra-op threads (0: libtorch's default, as aecifar uses)")
 	device := flag.String("device", "cpu", "device: cpu, cuda or cuda:N")
-	python := flag.String("python", "", "interpreter with torch (default: python3, else /usr/bin/python3)")
+	python := flag.String("python", "", "interpreter with torch and torchvision (default: the first that imports them of $PYTHON, python3, /usr/bin/python3)")
 	out := flag.String("out", filepath.Join("bench", "results"), "directory for the results")
 	only := flag.String("only", "", "comma-separated benchmarks (default: all)")
 	cache := flag.Bool("cache-host-memory", true, "Go keeps freed host memory (torch.CacheHostMemory), as aecifar does")
@@ -74,7 +75,9 @@ func main() {
 
 	py := *python
 	if py == "" {
-		py = findPython()
+		if py, err = pytorch.Find("torchvision"); err != nil {
+			fail(fmt.Errorf("no --python: %w", err))
+		}
 	}
 	var configs []config
 	for _, n := range bench.Names {
@@ -151,21 +154,6 @@ func measure(cmd []string) (map[string]any, error) {
 		return nil, fmt.Errorf("%s printed %q", cmd[0], stdout.String())
 	}
 	return row, nil
-}
-
-func findPython() string {
-	for _, p := range []string{os.Getenv("PYTHON"), "python3", "/usr/bin/python3"} {
-		if p == "" {
-			continue
-		}
-		c := exec.Command(p, "-c", "import torch, torchvision")
-		c.Dir = os.TempDir()
-		if c.Run() == nil {
-			return p
-		}
-	}
-	fail(fmt.Errorf("no python3 with torch and torchvision (set --python or PYTHON)"))
-	return ""
 }
 
 // write writes base.json, base.md and base.png.

@@ -11,54 +11,20 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"sync"
 	"testing"
+
+	"github.com/aecifar/aecifar/internal/pytorch"
 )
 
-var (
-	pythonOnce sync.Once
-	pythonPath string
-	pythonWhy  string
-)
-
-// pythonWithTorch finds a Python that can import torch: $PYTHON, then
-// python3 on PATH, then Debian's /usr/bin/python3 (a pyenv python3 earlier
-// on PATH may lack torch). It skips the test, saying why, when none can.
+// pythonWithTorch finds a Python that imports torch (see internal/pytorch), or skips the test
+// saying why.
 func pythonWithTorch(t *testing.T) string {
 	t.Helper()
-	pythonOnce.Do(func() {
-		var tried []string
-		for _, c := range []string{os.Getenv("PYTHON"), "python3", "/usr/bin/python3"} {
-			if c == "" {
-				continue
-			}
-			p, err := exec.LookPath(c)
-			if err != nil {
-				tried = append(tried, fmt.Sprintf("%s: %v", c, err))
-				continue
-			}
-			out, err := exec.Command(p, "-c", "import torch").CombinedOutput()
-			if err != nil {
-				tried = append(tried, fmt.Sprintf("%s: import torch: %v %s", p, err, lastLine(out)))
-				continue
-			}
-			pythonPath = p
-			return
-		}
-		pythonWhy = fmt.Sprintf("no python3 with torch (tried %q)", tried)
-	})
-	if pythonPath == "" {
-		t.Skip(pythonWhy)
+	p, err := pytorch.Find()
+	if err != nil {
+		t.Skip(err)
 	}
-	return pythonPath
-}
-
-func lastLine(b []byte) string {
-	b = bytes.TrimSpace(b)
-	if i := bytes.LastIndexByte(b, '\n'); i >= 0 {
-		b = b[i+1:]
-	}
-	return string(b)
+	return p
 }
 
 type roundtripExpect struct {
