@@ -10,32 +10,17 @@ import (
 	"github.com/aecifar/aecifar/torch/utils/data"
 	"github.com/aecifar/aecifar/torch/vision/datasets"
 	"github.com/aecifar/aecifar/torch/vision/transforms"
+	"github.com/aecifar/aecifar/torch/vision/transforms/presets"
 )
 
-// The blog's normalisation constants (kuangliu/pytorch-cifar issue 19).
-var (
-	Mean = []float64{0.4914, 0.4822, 0.4465}
-	Std  = []float64{0.247, 0.243, 0.261}
-)
+// Mean and Std are the blog's normalisation constants (presets.Mean and presets.Std).
+var Mean, Std = presets.Mean[:], presets.Std[:]
 
-// AugmentTransform is the blog's aug_tran: RandomHorizontalFlip, RandomRotation(15),
-// RandomResizedCrop((32,32), scale=(0.08,1.0), ratio=(0.75,1.333), interpolation=3 (bicubic)),
-// ToTensor, Normalize.
-func AugmentTransform() transforms.Compose {
-	return transforms.Compose{
-		transforms.NewRandomHorizontalFlip(),
-		transforms.NewRandomRotation(15),
-		&transforms.RandomResizedCrop{Size: [2]int{32, 32}, Scale: [2]float64{0.08, 1.0},
-			Ratio: [2]float64{0.75, 1.3333333333333333}, Interpolation: transforms.Interpolation(3)},
-		transforms.ToTensor{},
-		&transforms.Normalize{Mean: Mean, Std: Std},
-	}
-}
+// AugmentTransform is the blog's aug_tran, the training and validation pipeline (presets.AugTran).
+func AugmentTransform() transforms.Compose { return presets.AugTran() }
 
-// TestTransform is the blog's norm_tran: Resize((32,32)), ToTensor, Normalize.
-func TestTransform() transforms.Compose {
-	return transforms.Compose{transforms.NewResize(32, 32), transforms.ToTensor{}, &transforms.Normalize{Mean: Mean, Std: Std}}
-}
+// TestTransform is the blog's norm_tran, the test pipeline (presets.NormTran).
+func TestTransform() transforms.Compose { return presets.NormTran() }
 
 // Data is the blog's three loaders over CIFAR-10.
 type Data struct {

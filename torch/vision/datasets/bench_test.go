@@ -12,6 +12,7 @@ import (
 	"github.com/aecifar/aecifar/torch/utils/data"
 	"github.com/aecifar/aecifar/torch/vision/datasets"
 	"github.com/aecifar/aecifar/torch/vision/transforms"
+	"github.com/aecifar/aecifar/torch/vision/transforms/presets"
 )
 
 // The benchmarks read real CIFAR-10 JPEGs from $CIFAR10_DIR, an ImageFolder
@@ -20,28 +21,6 @@ import (
 //	CIFAR10_DIR=/tmp/cifar go test -run '^$' -bench . ./torch/vision/datasets/
 //
 // bench/python/pipeline_bench.py measures the Python original the same way.
-
-var (
-	benchMean = []float64{0.4914, 0.4822, 0.4465}
-	benchStd  = []float64{0.247, 0.243, 0.261}
-)
-
-// seedAugment is the seed's aug_tran.
-func seedAugment() transforms.Compose {
-	return transforms.Compose{
-		transforms.NewRandomHorizontalFlip(),
-		transforms.NewRandomRotation(15),
-		&transforms.RandomResizedCrop{Size: [2]int{32, 32}, Scale: [2]float64{0.08, 1.0},
-			Ratio: [2]float64{0.75, 1.3333333333333333}, Interpolation: transforms.Interpolation(3)},
-		transforms.ToTensor{},
-		&transforms.Normalize{Mean: benchMean, Std: benchStd},
-	}
-}
-
-// seedTest is the seed's norm_tran.
-func seedTest() transforms.Compose {
-	return transforms.Compose{transforms.NewResize(32, 32), transforms.ToTensor{}, &transforms.Normalize{Mean: benchMean, Std: benchStd}}
-}
 
 func cifarFolder(b *testing.B, split string, t transforms.Transform) *datasets.ImageFolder {
 	b.Helper()
@@ -67,8 +46,8 @@ func BenchmarkDecodeAugment(b *testing.B) {
 		name string
 		t    transforms.Transform
 	}{
-		{"train", seedAugment()},
-		{"test", seedTest()},
+		{"train", presets.AugTran()},
+		{"test", presets.NormTran()},
 		{"decode_only", transforms.ToTensor{}},
 	}
 	for _, c := range cases {
@@ -97,7 +76,7 @@ func BenchmarkAugmentOnly(b *testing.B) {
 		}
 		imgs[i] = img
 	}
-	aug := seedAugment()
+	aug := presets.AugTran()
 	rng := rand.New(rand.NewPCG(1, 2))
 	b.ResetTimer()
 	for i := range b.N {
@@ -113,7 +92,7 @@ func BenchmarkAugmentOnly(b *testing.B) {
 func BenchmarkLoader(b *testing.B) {
 	for _, workers := range []int{0, 1, runtime.GOMAXPROCS(0), 4} {
 		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
-			f := cifarFolder(b, "train", seedAugment())
+			f := cifarFolder(b, "train", presets.AugTran())
 			l, err := data.NewDataLoader(f, data.Options{BatchSize: 32, Shuffle: true, NumWorkers: workers, Seed: 1})
 			if err != nil {
 				b.Fatal(err)

@@ -25,6 +25,7 @@ import (
 
 	"github.com/aecifar/aecifar/torch/vision/datasets"
 	"github.com/aecifar/aecifar/torch/vision/transforms/functional"
+	"github.com/aecifar/aecifar/torch/vision/transforms/presets"
 )
 
 // FuzzDecode feeds arbitrary bytes through what ImageFolder does with a file: decode it (DecodeImage
@@ -66,7 +67,7 @@ func FuzzDecode(f *testing.F) {
 			f.Add(b)
 		}
 	}
-	tr := seedTest()
+	tr := presets.NormTran()
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if w, h, ok := claimedSize(b); ok && int64(w)*int64(h) > fuzzMaxPixels {
 			t.Skipf("header claims %dx%d pixels: within MaxImagePixels but too large for a fuzz worker's memory", w, h)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aecifar/aecifar/torch/utils/data"
 	"github.com/aecifar/aecifar/torch/vision/datasets"
+	"github.com/aecifar/aecifar/torch/vision/transforms/presets"
 )
 
 func loadEpoch(t *testing.T, l *data.DataLoader, maxBatches int) []data.Batch {
@@ -36,7 +37,7 @@ func sameBatches(a, b []data.Batch) bool {
 // workers) gives the same batches whatever the number of workers.
 func testSeedPipeline(t *testing.T, root string, batches int) {
 	t.Helper()
-	f, err := datasets.NewImageFolder(root, seedAugment())
+	f, err := datasets.NewImageFolder(root, presets.AugTran())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,30 +9,14 @@ import (
 
 	"github.com/aecifar/aecifar/torch/vision/transforms"
 	"github.com/aecifar/aecifar/torch/vision/transforms/functional"
+	"github.com/aecifar/aecifar/torch/vision/transforms/presets"
 )
 
 func newRNG(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, seed^0x5eed)) }
 
-var (
-	seedMean = []float64{0.4914, 0.4822, 0.4465}
-	seedStd  = []float64{0.247, 0.243, 0.261}
-)
-
-// seedTrain is the seed's aug_tran.
-func seedTrain() transforms.Compose {
-	return transforms.Compose{
-		transforms.NewRandomHorizontalFlip(),
-		transforms.NewRandomRotation(15),
-		&transforms.RandomResizedCrop{Size: [2]int{32, 32}, Scale: [2]float64{0.08, 1.0},
-			Ratio: [2]float64{0.75, 1.3333333333333333}, Interpolation: transforms.Interpolation(3)},
-		transforms.ToTensor{},
-		&transforms.Normalize{Mean: seedMean, Std: seedStd},
-	}
-}
-
 func TestRandomTransformsAreReproducible(t *testing.T) {
 	img := loadInput(t, "input_train_cat_0001.png")
-	train := seedTrain()
+	train := presets.AugTran()
 	apply := func(seed uint64) []float32 {
 		t.Helper()
 		out, err := train.Apply(img, newRNG(seed))
@@ -61,9 +45,9 @@ func TestRandomTransformsAreReproducible(t *testing.T) {
 func TestSeedTrainMatchesFunctionalChain(t *testing.T) {
 	img := loadInput(t, "input_train_frog_0002.png")
 	rot := transforms.NewRandomRotation(15)
-	crop := seedTrain()[2].(*transforms.RandomResizedCrop)
+	crop := presets.AugTran()[2].(*transforms.RandomResizedCrop)
 	for seed := range uint64(50) {
-		got, err := seedTrain().Apply(img, newRNG(seed))
+		got, err := presets.AugTran().Apply(img, newRNG(seed))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -76,7 +60,7 @@ func TestSeedTrainMatchesFunctionalChain(t *testing.T) {
 		top, left, h, w := crop.GetParams(x.W, x.H, rng)
 		x, _ = functional.ResizedCrop(x, top, left, h, w, []int{32, 32}, functional.Bicubic)
 		tt, _ := functional.ToTensor(x)
-		want, _ := functional.Normalize(tt, seedMean, seedStd)
+		want, _ := functional.Normalize(tt, presets.Mean[:], presets.Std[:])
 		if !slices.Equal(got.(transforms.Tensor).Data, want.Data) {
 			t.Fatalf("seed %d: Compose differs from the functional chain", seed)
 		}

@@ -19,7 +19,7 @@
 // NewRandomHorizontalFlip, NewRandomRotation, NewRandomResizedCrop); a struct
 // literal must spell out every field it needs (a zero Scale is an error, not
 // (0.08, 1)). Interpolation(3) is bicubic, as the seed's interpolation=3.
-// The seed's pipelines read:
+// The seed's pipelines, which package presets builds, read:
 //
 //	train := transforms.Compose{
 //		transforms.NewRandomHorizontalFlip(),

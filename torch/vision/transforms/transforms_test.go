@@ -1,7 +1,6 @@
 package transforms_test
 
 import (
-	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -9,12 +8,13 @@ import (
 
 	"github.com/aecifar/aecifar/torch/vision/transforms"
 	"github.com/aecifar/aecifar/torch/vision/transforms/functional"
+	"github.com/aecifar/aecifar/torch/vision/transforms/presets"
 )
 
 func TestComposeFusesToTensorNormalizeExactly(t *testing.T) {
 	for _, name := range []string{"input_train_airplane_0000.png", "input_synthetic_29x21.png"} {
 		img := loadInput(t, name)
-		fused, err := transforms.Compose{transforms.ToTensor{}, &transforms.Normalize{Mean: seedMean, Std: seedStd}}.Apply(img, nil)
+		fused, err := transforms.Compose{transforms.ToTensor{}, &transforms.Normalize{Mean: presets.Mean[:], Std: presets.Std[:]}}.Apply(img, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -22,7 +22,7 @@ func TestComposeFusesToTensorNormalizeExactly(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		separate, err := (&transforms.Normalize{Mean: seedMean, Std: seedStd}).Apply(x, nil)
+		separate, err := (&transforms.Normalize{Mean: presets.Mean[:], Std: presets.Std[:]}).Apply(x, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -42,11 +42,11 @@ func TestTransformErrors(t *testing.T) {
 		rng  *rand.Rand
 		want string
 	}{
-		{"normalize an image", &transforms.Normalize{Mean: seedMean, Std: seedStd}, img, nil, "expects a Tensor"},
+		{"normalize an image", &transforms.Normalize{Mean: presets.Mean[:], Std: presets.Std[:]}, img, nil, "expects a Tensor"},
 		{"resize a tensor", transforms.NewResize(4, 4), tensor, nil, "expects an *Image"},
 		{"flip without rng", transforms.NewRandomHorizontalFlip(), img, nil, "non-nil *rand.Rand"},
-		{"zero std", &transforms.Normalize{Mean: seedMean, Std: []float64{1, 0, 1}}, tensor, nil, "std evaluated to zero"},
-		{"too few means", &transforms.Normalize{Mean: seedMean[:2], Std: seedStd}, tensor, nil, "3 channels but 2 means"},
+		{"zero std", &transforms.Normalize{Mean: presets.Mean[:], Std: []float64{1, 0, 1}}, tensor, nil, "std evaluated to zero"},
+		{"too few means", &transforms.Normalize{Mean: presets.Mean[:2], Std: presets.Std[:]}, tensor, nil, "3 channels but 2 means"},
 		{"zero scale", &transforms.RandomResizedCrop{Size: [2]int{4, 4}, Ratio: [2]float64{1, 1}}, img, newRNG(1), "scale"},
 		{"zero size", &transforms.RandomResizedCrop{Scale: [2]float64{0.5, 1}, Ratio: [2]float64{1, 1}}, img, newRNG(1), "size"},
 		{"reversed degrees", &transforms.RandomRotation{Degrees: [2]float64{5, -5}}, img, newRNG(1), "min <= max"},
@@ -83,51 +83,17 @@ func TestResizeShorterEdgeSizes(t *testing.T) {
 	}
 }
 
-// The test pipeline on a 32×32 image: Resize((32, 32)) is the identity, as in
-// torchvision, so the test tensor is ToTensor+Normalize of the pixels.
-func Example() {
-	mean := []float64{0.4914, 0.4822, 0.4465}
-	std := []float64{0.247, 0.243, 0.261}
-	train := transforms.Compose{
-		transforms.NewRandomHorizontalFlip(),
-		transforms.NewRandomRotation(15),
-		&transforms.RandomResizedCrop{Size: [2]int{32, 32}, Scale: [2]float64{0.08, 1.0},
-			Ratio: [2]float64{0.75, 1.3333333333333333}, Interpolation: transforms.Interpolation(3)},
-		transforms.ToTensor{},
-		&transforms.Normalize{Mean: mean, Std: std},
-	}
-	test := transforms.Compose{transforms.NewResize(32, 32), transforms.ToTensor{}, &transforms.Normalize{Mean: mean, Std: std}}
-
-	img := functional.NewImage(32, 32) // black
-	rng := rand.New(rand.NewPCG(1, 2))
-	a, err := train.Apply(img, rng)
-	if err != nil {
-		panic(err)
-	}
-	b, err := test.Apply(img, nil)
-	if err != nil {
-		panic(err)
-	}
-	fmt.Println(a.(transforms.Tensor).Shape, b.(transforms.Tensor).Shape)
-	fmt.Printf("%.4f\n", b.(transforms.Tensor).Data[0]) // (0 - 0.4914) / 0.247
-	fmt.Println(transforms.Interpolation(3))
-	// Output:
-	// [3 32 32] [3 32 32]
-	// -1.9895
-	// bicubic
-}
-
 // Tensors flow through Compose stages too (and are never compared as
 // interface values, which would panic on their slices).
 func TestComposeTensorStages(t *testing.T) {
 	img := loadInput(t, "input_train_airplane_0000.png")
 	id := transforms.Lambda(func(x any, _ *rand.Rand) (any, error) { return x, nil })
-	c := transforms.Compose{transforms.ToTensor{}, id, &transforms.Normalize{Mean: seedMean, Std: seedStd}, id}
+	c := transforms.Compose{transforms.ToTensor{}, id, &transforms.Normalize{Mean: presets.Mean[:], Std: presets.Std[:]}, id}
 	got, err := c.Apply(img, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, _ := transforms.Compose{transforms.ToTensor{}, &transforms.Normalize{Mean: seedMean, Std: seedStd}}.Apply(img, nil)
+	want, _ := transforms.Compose{transforms.ToTensor{}, &transforms.Normalize{Mean: presets.Mean[:], Std: presets.Std[:]}}.Apply(img, nil)
 	if !slices.Equal(got.(transforms.Tensor).Data, want.(transforms.Tensor).Data) {
 		t.Error("a Lambda between ToTensor and Normalize changed the result")
 	}
@@ -144,7 +110,7 @@ func TestApplyOwnedKeepsResults(t *testing.T) {
 		return x, nil
 	})
 	for seed := range uint64(30) {
-		pipe := seedTrain()
+		pipe := presets.AugTran()
 		pipe = append(transforms.Compose{pipe[0], pipe[1], spy}, pipe[2:]...)
 		want, err := pipe.Apply(src, newRNG(seed))
 		if err != nil {
@@ -166,7 +132,7 @@ func TestApplyOwnedKeepsResults(t *testing.T) {
 	}
 	for range 50 {
 		functional.HFlip(src)
-		transforms.ApplyOwned(seedTrain(), src.Clone(), newRNG(1))
+		transforms.ApplyOwned(presets.AugTran(), src.Clone(), newRNG(1))
 	}
 	for i, m := range seen {
 		if !slices.Equal(m.Pix, snapshots[i]) {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/aecifar/aecifar/torch/vision/transforms/functional"
+	"github.com/aecifar/aecifar/torch/vision/transforms/presets"
 )
 
 func noise(w, h int) *functional.Image {
@@ -40,6 +41,6 @@ func BenchmarkHFlip(b *testing.B) {
 func BenchmarkToNormalizedTensor(b *testing.B) {
 	img := noise(32, 32)
 	for range b.N {
-		functional.ToNormalizedTensor(img, []float64{0.4914, 0.4822, 0.4465}, []float64{0.247, 0.243, 0.261})
+		functional.ToNormalizedTensor(img, presets.Mean[:], presets.Std[:])
 	}
 }
