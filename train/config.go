@@ -27,6 +27,9 @@ type Config struct {
 	MaxBatches int
 	// Resume continues the interrupted run in OutDir from its last completed epoch.
 	Resume bool
+	// Fast keeps the data on the device, augments it there and, on CUDA, replays each training step
+	// as a CUDA graph (see fast.go). Same models and recipe; another augmentation sampler.
+	Fast bool
 	// Quiet turns off the progress bars; they are off anyway when Progress is not a terminal.
 	Quiet    bool
 	Log      io.Writer // the blog's printed lines; os.Stdout by default

@@ -2,6 +2,7 @@ package train
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"time"
 
@@ -36,7 +37,11 @@ func (b *bar) step(loss float64, images int) {
 		return
 	}
 	rate := float64(images) / time.Since(b.start).Seconds()
-	b.pb.Describe(fmt.Sprintf("%s: loss %.4f, %.0f img/s", b.desc, loss, rate))
+	if math.IsNaN(loss) { // the fast path reads its losses once per epoch
+		b.pb.Describe(fmt.Sprintf("%s: %.0f img/s", b.desc, rate))
+	} else {
+		b.pb.Describe(fmt.Sprintf("%s: loss %.4f, %.0f img/s", b.desc, loss, rate))
+	}
 	b.pb.Add(1)
 }
 

@@ -41,6 +41,7 @@ type resumableConfig struct {
 	BatchSize int    `json:"batch_size"`
 	Seed      uint64 `json:"seed"`
 	MaxBatch  int    `json:"max_batches"`
+	Fast      bool   `json:"fast,omitempty"`
 }
 
 type plateauState struct {
@@ -85,7 +86,7 @@ func restoreScheduler(s *lr_scheduler.ReduceLROnPlateau, st plateauState) {
 }
 
 func (c Config) resumable() resumableConfig {
-	return resumableConfig{DataDir: c.DataDir, AEEpochs: c.AEEpochs, ClfEpochs: c.ClfEpochs, BatchSize: c.BatchSize, Seed: c.Seed, MaxBatch: c.MaxBatches}
+	return resumableConfig{DataDir: c.DataDir, AEEpochs: c.AEEpochs, ClfEpochs: c.ClfEpochs, BatchSize: c.BatchSize, Seed: c.Seed, MaxBatch: c.MaxBatches, Fast: c.Fast}
 }
 
 // optimizerState is what resume needs of an optimizer.

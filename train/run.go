@@ -28,6 +28,7 @@ type runState struct {
 	history       report.History
 	resume        *progress
 	resumeTensors torch.StateDict
+	res           *resident // the fast path's data on the device (Config.Fast)
 }
 
 // stageOrder is the order in which a run goes through the stages.
@@ -59,6 +60,12 @@ func Run(ctx context.Context, cfg Config, stages map[string]bool, weights string
 	}
 	r := &runState{cfg: cfg, d: d, ae: models.NewConvAutoencoder()}
 	defer r.ae.Drop()
+	if cfg.Fast {
+		if r.res, err = loadResident(ctx, cfg); err != nil {
+			return nil, err
+		}
+		defer r.res.Drop()
+	}
 	r.clf = models.NewClassifier(r.ae)
 	defer r.clf.Drop()
 	defer r.resumeTensors.Drop()
@@ -93,7 +100,11 @@ func Run(ctx context.Context, cfg Config, stages map[string]bool, weights string
 
 	if stages[StageAutoencoder] {
 		r.dropHistory(StageAutoencoder)
-		if err := timed(StageAutoencoder, r.autoencoder); err != nil {
+		stage := r.autoencoder
+		if cfg.Fast {
+			stage = r.autoencoderFast
+		}
+		if err := timed(StageAutoencoder, stage); err != nil {
 			return nil, err
 		}
 	}
@@ -110,7 +121,11 @@ func Run(ctx context.Context, cfg Config, stages map[string]bool, weights string
 	}
 	if stages[StageClassifier] {
 		r.dropHistory(StageClassifier)
-		if err := timed(StageClassifier, r.classifier); err != nil {
+		stage := r.classifier
+		if cfg.Fast {
+			stage = r.classifierFast
+		}
+		if err := timed(StageClassifier, stage); err != nil {
 			return nil, err
 		}
 	}
@@ -124,7 +139,14 @@ func Run(ctx context.Context, cfg Config, stages map[string]bool, weights string
 		return nil, err
 	}
 	var tr *TestResult
-	if err := timed(StageTest, func(ctx context.Context) (err error) { tr, err = Test(ctx, cfg, r.clf, d); return err }); err != nil {
+	if err := timed(StageTest, func(ctx context.Context) (err error) {
+		if cfg.Fast {
+			tr, err = testFast(cfg, r.clf, r.res, len(d.Classes))
+		} else {
+			tr, err = Test(ctx, cfg, r.clf, d)
+		}
+		return err
+	}); err != nil {
 		return nil, err
 	}
 	res := report.Results{Seed: cfg.Seed, Device: cfg.Device.String(), Torch: torch.Version(), Seconds: seconds}

@@ -72,8 +72,11 @@ var all = map[string]bool{StageAutoencoder: true, StageClassifier: true, StageTe
 
 // TestRunWritesEveryOutput runs the whole recipe on a tiny dataset and checks that every output
 // exists and parses, and that the printed lines have the blog's format.
-func TestRunWritesEveryOutput(t *testing.T) {
+func TestRunWritesEveryOutput(t *testing.T) { checkRunOutputs(t, false) }
+
+func checkRunOutputs(t *testing.T, fast bool) {
 	cfg, log := testConfig(t, tinyCIFAR(t, 8, 3))
+	cfg.Fast = fast
 	res, err := Run(context.Background(), cfg, all, "")
 	if err != nil {
 		t.Fatal(err)
@@ -200,14 +203,16 @@ func TestCheckpointsAgreeWithPython(t *testing.T) {
 
 // TestResumeMatchesUninterruptedRun interrupts a run after each stage's first epoch in turn,
 // resumes it, and compares the history with an uninterrupted run's: every loss must be equal.
-func TestResumeMatchesUninterruptedRun(t *testing.T) {
+func TestResumeMatchesUninterruptedRun(t *testing.T) { checkResume(t, false) }
+
+func checkResume(t *testing.T, fast bool) {
 	if testing.Short() {
 		t.Skip("trains three times: skipped under -short")
 	}
 	dataDir := tinyCIFAR(t, 6, 2)
 	want := func() report.History {
 		cfg, _ := testConfig(t, dataDir)
-		cfg.Workers = 0
+		cfg.Workers, cfg.Fast = 0, fast
 		if _, err := Run(context.Background(), cfg, all, ""); err != nil {
 			t.Fatal(err)
 		}
@@ -223,7 +228,7 @@ func TestResumeMatchesUninterruptedRun(t *testing.T) {
 	}{{StageAutoencoder, 1}, {StageClassifier, 1}} {
 		t.Run(stop.stage, func(t *testing.T) {
 			cfg, _ := testConfig(t, dataDir)
-			cfg.Workers = 0
+			cfg.Workers, cfg.Fast = 0, fast
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			cfg.afterEpoch = func(stage string, epoch int) {

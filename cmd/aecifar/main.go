@@ -104,6 +104,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&cfg.ClfEpochs, "clf-epochs", cfg.ClfEpochs, "classifier `epochs` (the blog's n_epochs = 40)")
 	fs.IntVar(&cfg.MaxBatches, "max-batches", 0, "cap every training and validation epoch at `N` batches (0: no cap; for smoke runs)")
 	fs.BoolVar(&cfg.Resume, "resume", false, "continue the interrupted run in --out from its last completed epoch")
+	fs.BoolVar(&cfg.Fast, "fast", false, "keep the data on the device, augment it there and, on CUDA, replay each training step as a CUDA graph (same models and recipe, another augmentation sampler)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err

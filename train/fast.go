@@ -1,0 +1,516 @@
+package train
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/aecifar/aecifar/models"
+	"github.com/aecifar/aecifar/torch"
+	"github.com/aecifar/aecifar/torch/cuda"
+	"github.com/aecifar/aecifar/torch/nn"
+	"github.com/aecifar/aecifar/torch/optim"
+	"github.com/aecifar/aecifar/torch/utils/data"
+	"github.com/aecifar/aecifar/torch/vision/transforms"
+	"github.com/aecifar/aecifar/torch/vision/transforms/fused"
+	"github.com/aecifar/aecifar/train/report"
+)
+
+// The fast path (Config.Fast) trains the same models with the same recipe as the blog's loops in
+// loops.go, but feeds them differently:
+//
+//   - the training images are decoded once and kept on the training device as uint8;
+//   - each batch is augmented there by fused.FlipRotateResizedCrop, one affine sampling per image
+//     that covers the blog's flip, rotation and resized crop;
+//   - each full training step (augmentation, forward, backward, optimizer) runs as one CUDA graph,
+//     captured after a few eager warm-up steps and replayed (on the CPU it runs eagerly);
+//   - losses and accuracies accumulate on the device, read once per epoch.
+//
+// What differs from the blog's loops, on purpose: the augmentation's sampling (see package fused), the
+// batches' order (a permutation of the same split per epoch, from another generator), Adam's
+// capturable arithmetic (its bias corrections in float32 on the device), and validation and test
+// batches of fastEvalBatch images whose per-image results are regrouped into the blog's batches of
+// BatchSize for the printed per-batch figures.
+
+// fastWarmup is the number of eager steps before a capture: PyTorch's recipe warms up on a side
+// stream so that lazily initialised state (optimizer state, library handles) exists before capture.
+const fastWarmup = 3
+
+// fastEvalBatch is the batch size of the fast path's validation and test passes (no gradients, so
+// the results per image do not depend on it).
+const fastEvalBatch = 1024
+
+// resident is CIFAR-10 on the training device.
+type resident struct {
+	train, trainLabels *torch.Tensor // uint8 [N,3,H,W] and int64 [N]
+	test, testLabels   *torch.Tensor // after Resize((32,32)), as the blog's test transform
+	trainIdx, valIdx   []int         // the blog's split, as LoadData makes it
+}
+
+func (d *resident) Drop() {
+	for _, t := range []*torch.Tensor{d.train, d.trainLabels, d.test, d.testLabels} {
+		t.Drop()
+	}
+}
+
+// loadResident decodes both datasets with the Go loader (all cores) and copies them to the device.
+func loadResident(ctx context.Context, cfg Config) (*resident, error) {
+	trainSet, testSet, _, err := openDatasets(cfg.DataDir, transforms.ToTensor{}, transforms.Compose{transforms.NewResize(32, 32), transforms.ToTensor{}})
+	if err != nil {
+		return nil, err
+	}
+	d := &resident{}
+	d.trainIdx, d.valIdx = data.SplitValidation(trainSet.Len(), validationSize, rand.New(rand.NewPCG(cfg.Seed, 0x5eed)))
+	if d.train, d.trainLabels, err = upload(ctx, trainSet, cfg.Device); err != nil {
+		return nil, fmt.Errorf("fast path: training images: %w", err)
+	}
+	if d.test, d.testLabels, err = upload(ctx, testSet, cfg.Device); err != nil {
+		d.Drop()
+		return nil, fmt.Errorf("fast path: test images: %w", err)
+	}
+	return d, nil
+}
+
+// upload decodes a dataset in order and returns its images as uint8 and its labels, on device.
+func upload(ctx context.Context, ds data.Dataset, device torch.Device) (images, labels *torch.Tensor, err error) {
+	loader, err := data.NewDataLoader(ds, data.Options{BatchSize: 1000, NumWorkers: runtime.NumCPU()})
+	if err != nil {
+		return nil, nil, err
+	}
+	it := loader.Iter(ctx)
+	defer it.Close()
+	var xs, ys []*torch.Tensor
+	defer func() {
+		for _, t := range append(xs, ys...) {
+			t.Drop()
+		}
+	}()
+	for it.Next() {
+		b := it.Batch()
+		if len(xs) > 0 && !sameShape(b.Shape[1:], xs[0].Shape()[1:]) {
+			return nil, nil, fmt.Errorf("images of different sizes (%v and %v): the fast path keeps one tensor of images and needs one size", xs[0].Shape()[1:], b.Shape[1:])
+		}
+		torch.WithScope(func(s *torch.Scope) {
+			// ToTensor's v/255 in float32 times 255 rounds back to v exactly.
+			x := s.Attach(torch.FromSlice(b.Data, b.Shape...)).MulScalar(255).AddScalar(0.5).ToDType(torch.Uint8)
+			xs = append(xs, torch.Keep(x.To(device)))
+			ys = append(ys, torch.Keep(s.Attach(torch.FromSlice(b.Labels, int64(b.Len()))).To(device)))
+		})
+	}
+	if err := it.Err(); err != nil {
+		return nil, nil, err
+	}
+	images, labels = torch.Cat(xs, 0), torch.Cat(ys, 0)
+	if err := firstErr(images, labels); err != nil {
+		images.Drop()
+		labels.Drop()
+		return nil, nil, err
+	}
+	return images, labels, nil
+}
+
+func sameShape(a, b []int64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func firstErr(ts ...*torch.Tensor) error {
+	for _, t := range ts {
+		if err := t.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// graphedStep runs a training step on a static batch of indices: eagerly for its first fastWarmup
+// calls (on a side stream, on CUDA), then captured once as a CUDA graph and replayed. On the CPU every
+// call is eager. Invalidate drops the graph so that the next call captures again (after a learning
+// rate change: the optimizer's rate is a constant of the captured step).
+type graphedStep struct {
+	device torch.Device
+	step   func(index *torch.Tensor) error
+	index  *torch.Tensor // the static input: the batch's dataset indices
+	calls  int
+	graph  *cuda.CUDAGraph
+}
+
+func newGraphedStep(device torch.Device, batch int, step func(index *torch.Tensor) error) *graphedStep {
+	return &graphedStep{device: device, step: step, index: torch.Zeros([]int64{int64(batch)}, torch.Options{DType: torch.Int64, Device: device})}
+}
+
+// run copies idx (a full batch, on the device) into the static input and runs the step.
+func (g *graphedStep) run(idx *torch.Tensor) error {
+	if err := g.index.Copy_(idx).Err(); err != nil {
+		return err
+	}
+	if !g.device.IsCUDA() {
+		return g.step(g.index)
+	}
+	if g.graph != nil {
+		return g.graph.Replay()
+	}
+	if g.calls < fastWarmup {
+		g.calls++
+		return cuda.SideStream(g.device, func() error { return g.step(g.index) })
+	}
+	graph, err := cuda.NewCUDAGraph()
+	if err != nil {
+		return err
+	}
+	if err := cuda.Graph(graph, g.device, func() error { return g.step(g.index) }); err != nil {
+		graph.Drop()
+		return fmt.Errorf("fast path: capturing the training step as a CUDA graph: %w", err)
+	}
+	g.graph = graph
+	return g.graph.Replay()
+}
+
+func (g *graphedStep) Invalidate() {
+	g.graph.Drop()
+	g.graph = nil
+}
+
+func (g *graphedStep) Drop() {
+	g.Invalidate()
+	g.index.Drop()
+}
+
+// epochOrder is one epoch's permutation of indices, on the device, from a generator seeded by the run's
+// seed and the epoch alone (so a resumed run draws the same).
+func epochOrder(cfg Config, indices []int, epoch int) *torch.Tensor {
+	order := data.SubsetRandomSampler(indices).Indices(rand.New(rand.NewPCG(cfg.Seed+1, uint64(epoch))))
+	v := make([]int64, len(order))
+	for i, o := range order {
+		v[i] = int64(o)
+	}
+	t := torch.FromSlice(v, int64(len(v)))
+	defer t.Drop()
+	return t.To(cfg.Device)
+}
+
+// fastEpoch runs one training epoch of step over order's batches: full batches through g, the last
+// partial one eagerly. It returns the number of batches and images.
+func fastEpoch(ctx context.Context, cfg Config, g *graphedStep, order *torch.Tensor, desc string) (batches, images int, err error) {
+	n := int(order.Size(0))
+	b := cfg.BatchSize
+	total := (n + b - 1) / b
+	if cfg.MaxBatches > 0 && cfg.MaxBatches < total {
+		total = cfg.MaxBatches
+	}
+	bar := newBar(cfg, total, desc)
+	defer bar.finish()
+	for k := 0; k < total; k++ {
+		if err := ctx.Err(); err != nil {
+			return batches, images, err
+		}
+		size := min(b, n-k*b)
+		torch.WithScope(func(s *torch.Scope) {
+			idx := s.Attach(order.Narrow(0, int64(k*b), int64(size)))
+			if size == b {
+				err = g.run(idx)
+			} else {
+				err = g.step(idx)
+			}
+		})
+		if err != nil {
+			return batches, images, err
+		}
+		batches++
+		images += size
+		bar.step(math.NaN(), images)
+	}
+	return batches, images, nil
+}
+
+// accumulator is a float64 sum on the device that a captured step adds to.
+type accumulator struct{ sum *torch.Tensor }
+
+func newAccumulator(device torch.Device) accumulator {
+	return accumulator{torch.Zeros([]int64{}, torch.Options{DType: torch.Float64, Device: device})}
+}
+
+// add adds v*weight (v a scalar tensor) without leaving the device.
+func (a accumulator) add(v *torch.Tensor, weight float64) error {
+	return a.sum.Copy_(a.sum.Add(v.Detach().ToDType(torch.Float64).MulScalar(weight))).Err()
+}
+
+// take reads the sum (one synchronisation) and resets it.
+func (a accumulator) take() (float64, error) {
+	v, err := a.sum.Item()
+	if err != nil {
+		return 0, err
+	}
+	return v, a.sum.Zero_().Err()
+}
+
+// autoencoderFast is autoencoder (loops.go) on the fast path.
+func (r *runState) autoencoderFast(ctx context.Context) error {
+	cfg, ae, d := r.cfg, r.ae, r.res
+	aug := fused.NewFlipRotateResizedCrop()
+	lossFunction := nn.NewMSELoss()
+	optimizer, err := optim.NewAdam(ae.Parameters(), optim.AdamOptions{LR: 0.001, Capturable: true})
+	if err != nil {
+		return err
+	}
+	defer optimizer.Drop()
+	scheduler, first, trainLossMin, err := r.plateau(StageAutoencoder, optimizer)
+	if err != nil {
+		return err
+	}
+	lossSum := newAccumulator(cfg.Device)
+	defer lossSum.sum.Drop()
+	step := newGraphedStep(cfg.Device, cfg.BatchSize, func(index *torch.Tensor) error {
+		var err error
+		torch.WithScope(func(s *torch.Scope) {
+			images := s.Attach(aug.Apply(d.train, index))
+			var loss *torch.Tensor
+			if loss, err = AutoencoderStep(ae, optimizer, lossFunction, images); err == nil {
+				err = lossSum.add(loss, float64(index.Size(0)))
+			}
+		})
+		return err
+	})
+	defer step.Drop()
+	lr := optimizer.ParamGroups()[0].LR
+	for epoch := first; epoch <= cfg.AEEpochs; epoch++ {
+		start := time.Now()
+		order := epochOrder(cfg, d.trainIdx, epoch)
+		batches, images, err := fastEpoch(ctx, cfg, step, order, fmt.Sprintf("autoencoder %d/%d", epoch, cfg.AEEpochs))
+		order.Drop()
+		if err != nil {
+			return err
+		}
+		sum, err := lossSum.take()
+		if err != nil {
+			return err
+		}
+		trainLoss := sum / float64(batches) // the blog's division by len(train_loader)
+		scheduler.Step(trainLoss)
+		if now := optimizer.ParamGroups()[0].LR; now != lr {
+			lr = now
+			step.Invalidate()
+		}
+		cfg.logf("Epoch: %d \tTraining Loss: %s\n", epoch, pyFloat6(trainLoss))
+		if trainLoss <= trainLossMin {
+			cfg.logf("Validation loss decreased (%s --> %s). Saving model ...\n", pyFloat6(trainLossMin), pyFloat6(trainLoss))
+			if err := torch.Save(ae.StateDict(), filepath.Join(cfg.OutDir, AutoencoderFile)); err != nil {
+				return err
+			}
+			trainLossMin = trainLoss
+		}
+		secs := time.Since(start).Seconds()
+		r.history = append(r.history, report.Epoch{Stage: report.StageAutoencoder, Epoch: epoch, TrainLoss: trainLoss, ValidLoss: math.NaN(),
+			ValAcc: math.NaN(), LR: lr, ImagesPerSec: float64(images) / secs, Seconds: secs})
+		if err := r.saveProgress(StageAutoencoder, epoch, trainLossMin, optimizer, scheduler); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// classifierFast is classifier (loops.go) on the fast path.
+func (r *runState) classifierFast(ctx context.Context) error {
+	cfg, clf, d := r.cfg, r.clf, r.res
+	clf.FreezeEncoder(func(line string) { cfg.logf("%s\n", line) })
+	aug := fused.NewFlipRotateResizedCrop()
+	criterion := nn.NewCrossEntropyLoss()
+	optimizer, err := optim.NewSGD(clf.Parameters(), 0.001)
+	if err != nil {
+		return err
+	}
+	defer optimizer.Drop()
+	scheduler, first, validLossMin, err := r.plateau(StageClassifier, optimizer)
+	if err != nil {
+		return err
+	}
+	lossSum := newAccumulator(cfg.Device)
+	defer lossSum.sum.Drop()
+	step := newGraphedStep(cfg.Device, cfg.BatchSize, func(index *torch.Tensor) error {
+		var err error
+		torch.WithScope(func(s *torch.Scope) {
+			x := s.Attach(aug.Apply(d.train, index))
+			y := d.trainLabels.IndexSelect(0, index)
+			s.Attach(y)
+			var loss *torch.Tensor
+			if _, loss, err = ClassifierStep(clf, optimizer, criterion, x, y); err == nil {
+				err = lossSum.add(loss, float64(index.Size(0)))
+			}
+		})
+		return err
+	})
+	defer step.Drop()
+	lr := optimizer.ParamGroups()[0].LR
+	for epoch := first; epoch <= cfg.ClfEpochs; epoch++ {
+		start := time.Now()
+		clf.Train(true)
+		order := epochOrder(cfg, d.trainIdx, 1000+epoch)
+		_, trained, err := fastEpoch(ctx, cfg, step, order, fmt.Sprintf("classifier %d/%d", epoch, cfg.ClfEpochs))
+		order.Drop()
+		if err != nil {
+			return err
+		}
+		sum, err := lossSum.take()
+		if err != nil {
+			return err
+		}
+		trainLoss := sum / float64(trained)
+		clf.Eval()
+		val := d.valIdx
+		if cfg.MaxBatches > 0 {
+			val = val[:min(len(val), cfg.MaxBatches*cfg.BatchSize)]
+		}
+		// The blog validates on the augmented training images.
+		order = epochOrder(cfg, val, epoch)
+		ev, err := evaluate(clf, order, func(idx *torch.Tensor) *torch.Tensor { return aug.Apply(d.train, idx) }, d.trainLabels)
+		order.Drop()
+		if err != nil {
+			return err
+		}
+		validLoss := ev.lossSum / float64(len(ev.correct))
+		valAcc := ev.batchAccuracySum(cfg.BatchSize)
+		scheduler.Step(validLoss)
+		if now := optimizer.ParamGroups()[0].LR; now != lr {
+			lr = now
+			step.Invalidate()
+		}
+		cfg.logf("Epoch: %d \tTraining Loss: %s \tValidation Loss: %s\tValidation Accuracy: %s\n",
+			epoch, pyFloat6(trainLoss), pyFloat6(validLoss), pyFloat6(valAcc))
+		if validLoss <= validLossMin {
+			cfg.logf("Validation loss decreased (%s --> %s). Saving model ...\n", pyFloat6(validLossMin), pyFloat6(validLoss))
+			if err := torch.Save(clf.StateDict(), filepath.Join(cfg.OutDir, ClassifierFile)); err != nil {
+				return err
+			}
+			validLossMin = validLoss
+		}
+		secs := time.Since(start).Seconds()
+		valBatches := (len(ev.correct) + cfg.BatchSize - 1) / cfg.BatchSize
+		r.history = append(r.history, report.Epoch{Stage: report.StageClassifier, Epoch: epoch, TrainLoss: trainLoss, ValidLoss: validLoss,
+			ValAcc: valAcc / float64(max(valBatches, 1)), LR: lr, ImagesPerSec: float64(trained+len(ev.correct)) / secs, Seconds: secs})
+		if err := r.saveProgress(StageClassifier, epoch, validLossMin, optimizer, scheduler); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// evaluation is a pass of the classifier over some images: the summed per-image cross-entropy,
+// and each image's prediction and whether it was right, in the order of the pass.
+type evaluation struct {
+	lossSum        float64
+	predict, truth []int64
+	correct        []bool
+}
+
+// batchAccuracySum is the blog's sum over its batches of size b of each batch's accuracy.
+func (e *evaluation) batchAccuracySum(b int) float64 {
+	sum := 0.0
+	for k := 0; k < len(e.correct); k += b {
+		right, n := 0, min(b, len(e.correct)-k)
+		for _, c := range e.correct[k : k+n] {
+			if c {
+				right++
+			}
+		}
+		sum += float64(right) / float64(n)
+	}
+	return sum
+}
+
+// evaluate runs clf (in eval mode) over order's images in batches of fastEvalBatch, with input
+// making each batch from its indices.
+func evaluate(clf *models.Classifier, order *torch.Tensor, input func(idx *torch.Tensor) *torch.Tensor, labels *torch.Tensor) (*evaluation, error) {
+	n := order.Size(0)
+	losses := make([]*torch.Tensor, 0)
+	preds, truths := make([]*torch.Tensor, 0), make([]*torch.Tensor, 0)
+	defer func() {
+		for _, t := range append(append(losses, preds...), truths...) {
+			t.Drop()
+		}
+	}()
+	var err error
+	torch.NoGrad(func() {
+		for k := int64(0); k < n && err == nil; k += fastEvalBatch {
+			torch.WithScope(func(s *torch.Scope) {
+				idx := s.Attach(order.Narrow(0, k, min(fastEvalBatch, n-k)))
+				out := clf.Forward(s.Attach(input(idx)))
+				y := s.Attach(labels.IndexSelect(0, idx))
+				losses = append(losses, torch.Keep(torch.CrossEntropyLoss(out, y, torch.ReductionSum, -100, 0).View(1)))
+				preds = append(preds, torch.Keep(out.Argmax(1, false)))
+				truths = append(truths, torch.Keep(y))
+				err = firstErr(out, y)
+			})
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	e := &evaluation{}
+	// One synchronisation for the whole pass.
+	torch.WithScope(func(s *torch.Scope) {
+		if n == 0 {
+			return
+		}
+		var lossSum float64
+		if lossSum, err = s.Attach(torch.Cat(losses, 0)).Sum().Item(); err != nil {
+			return
+		}
+		e.lossSum = lossSum
+		if e.predict, err = s.Attach(torch.Cat(preds, 0)).Int64s(); err != nil {
+			return
+		}
+		e.truth, err = s.Attach(torch.Cat(truths, 0)).Int64s()
+	})
+	if err != nil {
+		return nil, err
+	}
+	e.correct = make([]bool, len(e.predict))
+	for i := range e.predict {
+		e.correct[i] = e.predict[i] == e.truth[i]
+	}
+	return e, nil
+}
+
+// testFast is Test (loops.go) on the resident test images.
+func testFast(cfg Config, clf *models.Classifier, d *resident, classes int) (*TestResult, error) {
+	clf.Eval()
+	n := int(d.test.Size(0))
+	all := make([]int64, n)
+	for i := range all {
+		all[i] = int64(i)
+	}
+	order := torch.FromSlice(all, int64(n))
+	defer order.Drop()
+	onDevice := order.To(cfg.Device)
+	defer onDevice.Drop()
+	norm := fused.NewToTensorNormalize()
+	ev, err := evaluate(clf, onDevice, func(idx *torch.Tensor) *torch.Tensor { return norm.Apply(d.test, idx) }, d.testLabels)
+	if err != nil {
+		return nil, err
+	}
+	r := &TestResult{ClassCorrect: make([]int, classes), ClassTotal: make([]int, classes), Truth: ev.truth, Predict: ev.predict}
+	for i, label := range ev.truth {
+		if int(label) >= classes {
+			return nil, fmt.Errorf("test label %d out of range for %d classes", label, classes)
+		}
+		r.ClassTotal[label]++
+		if ev.correct[i] {
+			r.ClassCorrect[label]++
+		}
+	}
+	if n > 0 {
+		r.Loss = ev.lossSum / float64(n)
+	}
+	return r, nil
+}

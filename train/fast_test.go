@@ -1,0 +1,108 @@
+package train
+
+import (
+	"context"
+	"math"
+	"testing"
+
+	"github.com/aecifar/aecifar/models"
+	"github.com/aecifar/aecifar/torch"
+)
+
+// The fast path writes every output the blog's loops write, in the same formats.
+func TestFastRunWritesEveryOutput(t *testing.T) { checkRunOutputs(t, true) }
+
+// On the CPU the fast path draws its augmentation from the CPU generator, which the resume files
+// keep: a resumed fast run equals an uninterrupted one.
+func TestFastResumeMatchesUninterruptedRun(t *testing.T) { checkResume(t, true) }
+
+// The fast path's test pass (resident images, fused normalisation, batches of 1024) counts exactly
+// what the blog's loop (Go loader, batches of 32) counts, with the same mean loss.
+func TestFastTestMatchesLoaderTest(t *testing.T) {
+	cfg, _ := testConfig(t, tinyCIFAR(t, 2, 7))
+	cfg.BatchSize = 8
+	torch.ManualSeed(3)
+	ae := models.NewConvAutoencoder()
+	defer ae.Drop()
+	clf := models.NewClassifier(ae)
+	defer clf.Drop()
+	d, err := LoadData(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := Test(context.Background(), cfg, clf, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := loadResident(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Drop()
+	got, err := testFast(cfg, clf, res, len(d.Classes))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range want.ClassTotal {
+		if got.ClassTotal[i] != want.ClassTotal[i] || got.ClassCorrect[i] != want.ClassCorrect[i] {
+			t.Fatalf("class %d: fast %d/%d, loader %d/%d", i, got.ClassCorrect[i], got.ClassTotal[i], want.ClassCorrect[i], want.ClassTotal[i])
+		}
+	}
+	if math.Abs(got.Loss-want.Loss) > 1e-6*want.Loss {
+		t.Fatalf("test loss: fast %v, loader %v", got.Loss, want.Loss)
+	}
+	for i := range want.Predict {
+		if got.Predict[i] != want.Predict[i] || got.Truth[i] != want.Truth[i] {
+			t.Fatalf("image %d: fast predicts %d (truth %d), loader %d (truth %d)", i, got.Predict[i], got.Truth[i], want.Predict[i], want.Truth[i])
+		}
+	}
+}
+
+// batchAccuracySum regroups per-image results into the blog's batches: a last short batch counts as
+// one batch with its own accuracy.
+func TestBatchAccuracySum(t *testing.T) {
+	e := &evaluation{correct: []bool{true, true, false, true, false, false, true}}
+	// Batches of 3: {T,T,F} 2/3, {T,F,F} 1/3, {T} 1.
+	if got, want := e.batchAccuracySum(3), 2.0/3+1.0/3+1; math.Abs(got-want) > 1e-15 {
+		t.Fatalf("batchAccuracySum(3) = %v, want %v", got, want)
+	}
+	if got := e.batchAccuracySum(7); math.Abs(got-4.0/7) > 1e-15 {
+		t.Fatalf("batchAccuracySum(7) = %v, want 4/7", got)
+	}
+}
+
+// The resident training images are the decoded pixels, bit for bit.
+func TestResidentImagesAreThePixels(t *testing.T) {
+	cfg, _ := testConfig(t, tinyCIFAR(t, 1, 1))
+	res, err := loadResident(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Drop()
+	if s := res.train.Shape(); len(s) != 4 || s[0] != 10 || s[1] != 3 || s[2] != 32 || s[3] != 32 || res.train.DType() != torch.Uint8 {
+		t.Fatalf("resident training images: %v %v", s, res.train.DType())
+	}
+	d, err := LoadData(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The test loader normalises; undo it and compare with the resident bytes.
+	it := d.Test.Iter(context.Background())
+	defer it.Close()
+	if !it.Next() {
+		t.Fatal(it.Err())
+	}
+	b := it.Batch()
+	got, err := res.test.ToDType(torch.Float32).Float32s()
+	if err != nil {
+		t.Fatal(err)
+	}
+	hw := 32 * 32
+	for i, v := range b.Data {
+		c := (i / hw) % 3
+		pixel := float64(v)*Std[c] + Mean[c]
+		if math.Abs(pixel*255-float64(got[i])) > 1e-3 {
+			t.Fatalf("value %d: resident %v, loader %v", i, got[i], pixel*255)
+		}
+	}
+}
