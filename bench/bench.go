@@ -8,23 +8,35 @@ package bench
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/aecifar/aecifar/models"
 	"github.com/aecifar/aecifar/torch"
+	"github.com/aecifar/aecifar/torch/cuda"
 	"github.com/aecifar/aecifar/torch/nn"
 	"github.com/aecifar/aecifar/torch/optim"
 	"github.com/aecifar/aecifar/torch/utils/data"
 	"github.com/aecifar/aecifar/torch/vision/datasets"
+	"github.com/aecifar/aecifar/torch/vision/transforms/fused"
 	"github.com/aecifar/aecifar/train"
 )
 
 // Names of the benchmarks, as steps.py names them.
 var Names = []string{"ae_step", "clf_step", "ae_infer_1024", "clf_infer_1024", "ae_epoch"}
+
+// FastNames are the Go fast path's benchmarks (train's --fast), each compared with the Python
+// original's benchmark Baseline names: the same work done the blog's way. The fast steps include the
+// on-device augmentation, which the Python steps (on a fixed batch) do not do.
+var FastNames = []string{"ae_step_fast", "clf_step_fast", "ae_epoch_fast"}
+
+// Baseline is the steps.py benchmark a Go benchmark is compared with.
+func Baseline(name string) string { return strings.TrimSuffix(name, "_fast") }
 
 // Result is one measurement; the JSON fields are steps.py's.
 type Result struct {
@@ -41,6 +53,8 @@ type Result struct {
 	Threads    int     `json:"threads"`
 	PeakRSSMB  float64 `json:"peak_rss_mb"`
 	Workers    int     `json:"workers,omitempty"`
+	// PeakDeviceMB is torch.cuda.max_memory_allocated on CUDA, in MiB.
+	PeakDeviceMB *float64 `json:"peak_device_mb"`
 }
 
 // Options are a benchmark's settings.
@@ -78,6 +92,11 @@ func Run(name string, o Options) (Result, error) {
 		iters = o.Iters
 	case "ae_epoch":
 		secs, iters, images, err = aeEpoch(o)
+	case "ae_step_fast", "clf_step_fast":
+		secs, err = stepFast(o, name == "clf_step_fast")
+		iters = o.Iters
+	case "ae_epoch_fast":
+		secs, iters, images, err = aeEpochFast(o)
 	default:
 		return Result{}, fmt.Errorf("unknown benchmark %q", name)
 	}
@@ -92,6 +111,14 @@ func Run(name string, o Options) (Result, error) {
 		Torch: torch.Version(), Threads: torch.GetNumThreads(), PeakRSSMB: peakRSSMB()}
 	if name == "ae_epoch" {
 		r.Workers = o.Workers
+	}
+	if o.Device.IsCUDA() {
+		m, err := cuda.Memory(o.Device)
+		if err != nil {
+			return Result{}, err
+		}
+		mb := float64(m.MaxAllocated) / (1 << 20)
+		r.PeakDeviceMB = &mb
 	}
 	return r, nil
 }
@@ -265,6 +292,106 @@ func aeEpoch(o Options) (secs float64, batches, images int, err error) {
 		return 0, 0, 0, err
 	}
 	return time.Since(start).Seconds(), batches, images, nil
+}
+
+// stepFast times the fast path's training step: a batch of resident uint8 images augmented on the
+// device, forward, backward and a capturable optimizer step, replayed as a CUDA graph on CUDA.
+func stepFast(o Options, classifier bool) (float64, error) {
+	const n = 4096 // resident random images
+	images := torch.Rand([]int64{n, 3, 32, 32}, torch.Options{Device: o.Device}).MulScalar(255).ToDType(torch.Uint8)
+	defer images.Drop()
+	labels := make([]int64, n)
+	for i := range labels {
+		labels[i] = int64(i % 10)
+	}
+	y := torch.FromSlice(labels, n).To(o.Device)
+	defer y.Drop()
+	perm := make([]int64, n)
+	for i, p := range rand.New(rand.NewPCG(1, 2)).Perm(n) {
+		perm[i] = int64(p)
+	}
+	order := torch.FromSlice(perm, n).To(o.Device)
+	defer order.Drop()
+	if err := firstErr(images, y, order); err != nil {
+		return 0, err
+	}
+	aug := fused.NewFlipRotateResizedCrop()
+	ae := models.NewConvAutoencoder()
+	defer ae.Drop()
+	clf := models.NewClassifier(ae)
+	defer clf.Drop()
+	if err := clf.To(o.Device); err != nil {
+		return 0, err
+	}
+	if err := ae.To(o.Device); err != nil {
+		return 0, err
+	}
+	var step func(index *torch.Tensor) error
+	if classifier {
+		clf.FreezeEncoder(nil)
+		opt, err := optim.NewSGD(clf.Parameters(), 0.001)
+		if err != nil {
+			return 0, err
+		}
+		defer opt.Drop()
+		criterion := nn.NewCrossEntropyLoss()
+		step = func(index *torch.Tensor) error {
+			s := torch.NewScope()
+			defer s.Close()
+			_, _, err := train.ClassifierStep(clf, opt, criterion, s.Attach(aug.Apply(images, index)), s.Attach(y.IndexSelect(0, index)))
+			return err
+		}
+	} else {
+		opt, err := optim.NewAdam(ae.Parameters(), optim.AdamOptions{LR: 0.001, Capturable: true})
+		if err != nil {
+			return 0, err
+		}
+		defer opt.Drop()
+		lossFn := nn.NewMSELoss()
+		step = func(index *torch.Tensor) error {
+			s := torch.NewScope()
+			defer s.Close()
+			_, err := train.AutoencoderStep(ae, opt, lossFn, s.Attach(aug.Apply(images, index)))
+			return err
+		}
+	}
+	g := train.NewGraphedStep(o.Device, o.Batch, step)
+	defer g.Drop()
+	k := 0
+	return timeSteps(o, func() error {
+		if (k+1)*o.Batch > n {
+			k = 0
+		}
+		idx := order.Narrow(0, int64(k*o.Batch), int64(o.Batch))
+		defer idx.Drop()
+		k++
+		return g.Run(idx)
+	})
+}
+
+// aeEpochFast is ae_epoch on the fast path (train.FastAutoencoderEpochs): the second of two epochs,
+// after the first has warmed up and captured the step. Decoding the images onto the device, done
+// once per run, is not timed.
+func aeEpochFast(o Options) (secs float64, batches, images int, err error) {
+	if o.Data == "" {
+		return 0, 0, 0, fmt.Errorf("needs an ImageFolder root with train/ (CIFAR10_DIR or --data)")
+	}
+	cfg := train.Default()
+	cfg.DataDir, cfg.Device, cfg.BatchSize, cfg.MaxBatches, cfg.Quiet = o.Data, o.Device, o.Batch, o.MaxBatches, true
+	seconds, imgs, err := train.FastAutoencoderEpochs(context.Background(), cfg, 2)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	return seconds[1], (imgs[1] + o.Batch - 1) / o.Batch, imgs[1], nil
+}
+
+func firstErr(ts ...*torch.Tensor) error {
+	for _, t := range ts {
+		if err := t.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Machine names this machine for result files: the hostname and the CPU count.

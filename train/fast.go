@@ -134,11 +134,11 @@ func firstErr(ts ...*torch.Tensor) error {
 	return nil
 }
 
-// graphedStep runs a training step on a static batch of indices: eagerly for its first fastWarmup
+// GraphedStep runs a training step on a static batch of indices: eagerly for its first fastWarmup
 // calls (on a side stream, on CUDA), then captured once as a CUDA graph and replayed. On the CPU every
 // call is eager. Invalidate drops the graph so that the next call captures again (after a learning
 // rate change: the optimizer's rate is a constant of the captured step).
-type graphedStep struct {
+type GraphedStep struct {
 	device torch.Device
 	step   func(index *torch.Tensor) error
 	index  *torch.Tensor // the static input: the batch's dataset indices
@@ -146,12 +146,13 @@ type graphedStep struct {
 	graph  *cuda.CUDAGraph
 }
 
-func newGraphedStep(device torch.Device, batch int, step func(index *torch.Tensor) error) *graphedStep {
-	return &graphedStep{device: device, step: step, index: torch.Zeros([]int64{int64(batch)}, torch.Options{DType: torch.Int64, Device: device})}
+// NewGraphedStep wraps step, which trains on the images at index (int64 [batch] on device).
+func NewGraphedStep(device torch.Device, batch int, step func(index *torch.Tensor) error) *GraphedStep {
+	return &GraphedStep{device: device, step: step, index: torch.Zeros([]int64{int64(batch)}, torch.Options{DType: torch.Int64, Device: device})}
 }
 
-// run copies idx (a full batch, on the device) into the static input and runs the step.
-func (g *graphedStep) run(idx *torch.Tensor) error {
+// Run copies idx (a full batch, on the device) into the static input and runs the step.
+func (g *GraphedStep) Run(idx *torch.Tensor) error {
 	if err := g.index.Copy_(idx).Err(); err != nil {
 		return err
 	}
@@ -177,12 +178,12 @@ func (g *graphedStep) run(idx *torch.Tensor) error {
 	return g.graph.Replay()
 }
 
-func (g *graphedStep) Invalidate() {
+func (g *GraphedStep) Invalidate() {
 	g.graph.Drop()
 	g.graph = nil
 }
 
-func (g *graphedStep) Drop() {
+func (g *GraphedStep) Drop() {
 	g.Invalidate()
 	g.index.Drop()
 }
@@ -202,7 +203,7 @@ func epochOrder(cfg Config, indices []int, epoch int) *torch.Tensor {
 
 // fastEpoch runs one training epoch of step over order's batches: full batches through g, the last
 // partial one eagerly. It returns the number of batches and images.
-func fastEpoch(ctx context.Context, cfg Config, g *graphedStep, order *torch.Tensor, desc string) (batches, images int, err error) {
+func fastEpoch(ctx context.Context, cfg Config, g *GraphedStep, order *torch.Tensor, desc string) (batches, images int, err error) {
 	n := int(order.Size(0))
 	b := cfg.BatchSize
 	total := (n + b - 1) / b
@@ -219,7 +220,7 @@ func fastEpoch(ctx context.Context, cfg Config, g *graphedStep, order *torch.Ten
 		torch.WithScope(func(s *torch.Scope) {
 			idx := s.Attach(order.Narrow(0, int64(k*b), int64(size)))
 			if size == b {
-				err = g.run(idx)
+				err = g.Run(idx)
 			} else {
 				err = g.step(idx)
 			}
@@ -255,44 +256,65 @@ func (a accumulator) take() (float64, error) {
 	return v, a.sum.Zero_().Err()
 }
 
-// autoencoderFast is autoencoder (loops.go) on the fast path.
-func (r *runState) autoencoderFast(ctx context.Context) error {
-	cfg, ae, d := r.cfg, r.ae, r.res
-	aug := fused.NewFlipRotateResizedCrop()
-	lossFunction := nn.NewMSELoss()
+// fastAutoencoder is the fast path's autoencoder training: its optimizer, its graphed step and the
+// device-side sum of its losses.
+type fastAutoencoder struct {
+	optimizer *optim.Adam
+	step      *GraphedStep
+	lossSum   accumulator
+}
+
+func newFastAutoencoder(cfg Config, ae *models.ConvAutoencoder, images *torch.Tensor) (*fastAutoencoder, error) {
 	optimizer, err := optim.NewAdam(ae.Parameters(), optim.AdamOptions{LR: 0.001, Capturable: true})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer optimizer.Drop()
-	scheduler, first, trainLossMin, err := r.plateau(StageAutoencoder, optimizer)
-	if err != nil {
-		return err
-	}
-	lossSum := newAccumulator(cfg.Device)
-	defer lossSum.sum.Drop()
-	step := newGraphedStep(cfg.Device, cfg.BatchSize, func(index *torch.Tensor) error {
+	aug := fused.NewFlipRotateResizedCrop()
+	lossFunction := nn.NewMSELoss()
+	f := &fastAutoencoder{optimizer: optimizer, lossSum: newAccumulator(cfg.Device)}
+	f.step = NewGraphedStep(cfg.Device, cfg.BatchSize, func(index *torch.Tensor) error {
 		var err error
 		torch.WithScope(func(s *torch.Scope) {
-			images := s.Attach(aug.Apply(d.train, index))
+			x := s.Attach(aug.Apply(images, index))
 			var loss *torch.Tensor
-			if loss, err = AutoencoderStep(ae, optimizer, lossFunction, images); err == nil {
-				err = lossSum.add(loss, float64(index.Size(0)))
+			if loss, err = AutoencoderStep(ae, optimizer, lossFunction, x); err == nil {
+				err = f.lossSum.add(loss, float64(index.Size(0)))
 			}
 		})
 		return err
 	})
-	defer step.Drop()
+	return f, nil
+}
+
+func (f *fastAutoencoder) Drop() {
+	f.step.Drop()
+	f.lossSum.sum.Drop()
+	f.optimizer.Drop()
+}
+
+// autoencoderFast is autoencoder (loops.go) on the fast path.
+func (r *runState) autoencoderFast(ctx context.Context) error {
+	cfg, ae, d := r.cfg, r.ae, r.res
+	f, err := newFastAutoencoder(cfg, ae, d.train)
+	if err != nil {
+		return err
+	}
+	defer f.Drop()
+	optimizer := f.optimizer
+	scheduler, first, trainLossMin, err := r.plateau(StageAutoencoder, optimizer)
+	if err != nil {
+		return err
+	}
 	lr := optimizer.ParamGroups()[0].LR
 	for epoch := first; epoch <= cfg.AEEpochs; epoch++ {
 		start := time.Now()
 		order := epochOrder(cfg, d.trainIdx, epoch)
-		batches, images, err := fastEpoch(ctx, cfg, step, order, fmt.Sprintf("autoencoder %d/%d", epoch, cfg.AEEpochs))
+		batches, images, err := fastEpoch(ctx, cfg, f.step, order, fmt.Sprintf("autoencoder %d/%d", epoch, cfg.AEEpochs))
 		order.Drop()
 		if err != nil {
 			return err
 		}
-		sum, err := lossSum.take()
+		sum, err := f.lossSum.take()
 		if err != nil {
 			return err
 		}
@@ -300,7 +322,7 @@ func (r *runState) autoencoderFast(ctx context.Context) error {
 		scheduler.Step(trainLoss)
 		if now := optimizer.ParamGroups()[0].LR; now != lr {
 			lr = now
-			step.Invalidate()
+			f.step.Invalidate()
 		}
 		cfg.logf("Epoch: %d \tTraining Loss: %s\n", epoch, pyFloat6(trainLoss))
 		if trainLoss <= trainLossMin {
@@ -320,6 +342,42 @@ func (r *runState) autoencoderFast(ctx context.Context) error {
 	return nil
 }
 
+// FastAutoencoderEpochs decodes the training images onto cfg.Device and trains a fresh autoencoder
+// on them for the given number of epochs on the fast path (each capped at cfg.MaxBatches), with no
+// checkpoints or logs. It returns each epoch's seconds and images, the loss read back once at its
+// end (the first epoch includes the warm-up and the capture): the benchmarks' end-to-end measure.
+func FastAutoencoderEpochs(ctx context.Context, cfg Config, epochs int) (seconds []float64, images []int, err error) {
+	d, err := loadResident(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer d.Drop()
+	ae := models.NewConvAutoencoder()
+	defer ae.Drop()
+	if err := ae.To(cfg.Device); err != nil {
+		return nil, nil, err
+	}
+	f, err := newFastAutoencoder(cfg, ae, d.train)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Drop()
+	for e := 1; e <= epochs; e++ {
+		start := time.Now()
+		order := epochOrder(cfg, d.trainIdx, e)
+		_, n, err := fastEpoch(ctx, cfg, f.step, order, "")
+		order.Drop()
+		if err == nil {
+			_, err = f.lossSum.take()
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		seconds, images = append(seconds, time.Since(start).Seconds()), append(images, n)
+	}
+	return seconds, images, nil
+}
+
 // classifierFast is classifier (loops.go) on the fast path.
 func (r *runState) classifierFast(ctx context.Context) error {
 	cfg, clf, d := r.cfg, r.clf, r.res
@@ -337,7 +395,7 @@ func (r *runState) classifierFast(ctx context.Context) error {
 	}
 	lossSum := newAccumulator(cfg.Device)
 	defer lossSum.sum.Drop()
-	step := newGraphedStep(cfg.Device, cfg.BatchSize, func(index *torch.Tensor) error {
+	step := NewGraphedStep(cfg.Device, cfg.BatchSize, func(index *torch.Tensor) error {
 		var err error
 		torch.WithScope(func(s *torch.Scope) {
 			x := s.Attach(aug.Apply(d.train, index))

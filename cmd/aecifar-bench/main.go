@@ -80,8 +80,14 @@ func main() {
 		}
 	}
 	var configs []config
-	for _, n := range bench.Names {
+	for _, n := range append(append([]string{}, bench.Names...), bench.FastNames...) {
 		if *only != "" && !strings.Contains(","+*only+",", ","+n+",") {
+			continue
+		}
+		if n == "ae_epoch_fast" {
+			if *dataDir != "" {
+				configs = append(configs, config{n, 4}) // against the blog's 4 loader workers
+			}
 			continue
 		}
 		if n == "ae_epoch" {
@@ -103,9 +109,9 @@ func main() {
 		for _, c := range configs {
 			goArgs := []string{"--one", c.name, fmt.Sprintf("--cache-host-memory=%v", *cache), "--device", *device, "--threads", fmt.Sprint(*threads), "--iters", fmt.Sprint(*iters),
 				"--warmup", fmt.Sprint(*warmup), "--data", *dataDir, "--epoch-batches", fmt.Sprint(*epochBatches), "--workers", fmt.Sprint(c.workers)}
-			pyArgs := []string{filepath.Join("bench", "python", "steps.py"), "--only", c.name, "--device", strings.SplitN(*device, ":", 2)[0],
+			pyArgs := []string{filepath.Join("bench", "python", "steps.py"), "--only", bench.Baseline(c.name), "--device", strings.SplitN(*device, ":", 2)[0],
 				"--iters", fmt.Sprint(*iters), "--warmup", fmt.Sprint(*warmup)}
-			if c.name == "ae_epoch" {
+			if bench.Baseline(c.name) == "ae_epoch" {
 				pyArgs = append(pyArgs, "--data", *dataDir, "--workers", fmt.Sprint(c.workers), "--max-batches", fmt.Sprint(*epochBatches))
 			}
 			// Alternate which side goes first, so that drift in the machine's speed hits both.
@@ -129,12 +135,15 @@ func main() {
 	if *only != "" {
 		name += "-" + strings.ReplaceAll(*only, ",", "+")
 	}
-	if err := write(filepath.Join(*out, name), configs, rows, *threads); err != nil {
+	if err := write(filepath.Join(*out, name), configs, rows, *threads, *device); err != nil {
 		fail(err)
 	}
 }
 
 func key(c config) string {
+	if c.name == "ae_epoch_fast" {
+		return fmt.Sprintf("ae_epoch_fast_vs_w%d", c.workers)
+	}
 	if c.name == "ae_epoch" {
 		return fmt.Sprintf("ae_epoch_w%d", c.workers)
 	}
@@ -157,15 +166,16 @@ func measure(cmd []string) (map[string]any, error) {
 }
 
 // write writes base.json, base.md and base.png.
-func write(base string, configs []config, rows []map[string]any, threads int) error {
+func write(base string, configs []config, rows []map[string]any, threads int, device string) error {
 	if err := os.MkdirAll(filepath.Dir(base), 0o755); err != nil {
 		return err
 	}
 	var md strings.Builder
 	fmt.Fprintf(&md, "# Go vs the Python original, %s\n\n", time.Now().Format("2006-01-02 15:04"))
-	fmt.Fprintf(&md, "Machine: %s (%d CPUs), libtorch %s. Go intra-op threads: %d. Each row: %d interleaved repetitions.\n\n",
-		bench.Machine(), runtime.NumCPU(), torch.Version(), threads, len(rows)/max(2*len(configs), 1))
-	md.WriteString("| benchmark | Go img/s (median) | Python img/s (median) | Go/Python min | median | max | threads Go/Python | peak RSS MB Go/Python |\n|---|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(&md, "Machine: %s (%d CPUs), libtorch %s, device %s. Go intra-op threads: %d. Each row: %d interleaved repetitions.\n",
+		bench.Machine(), runtime.NumCPU(), torch.Version(), device, threads, len(rows)/max(2*len(configs), 1))
+	md.WriteString("Rows ending in _fast are the Go fast path (--fast) against the Python original's plain benchmark of the same name; the fast steps also augment their batch on the device.\n\n")
+	md.WriteString("| benchmark | Go img/s (median) | Python img/s (median) | Go/Python min | median | max | threads Go/Python | peak RSS MB Go/Python | peak device MB Go/Python |\n|---|---|---|---|---|---|---|---|---|\n")
 	type out struct {
 		Config                   string `json:"config"`
 		GoImgS, PyImgS, Ratios   []float64
@@ -173,6 +183,7 @@ func write(base string, configs []config, rows []map[string]any, threads int) er
 		RatioMax                 float64
 		GoThreads, PyThreads     any
 		GoPeakRSSMB, PyPeakRSSMB float64
+		GoPeakDevMB, PyPeakDevMB float64
 	}
 	var summaries []out
 	var labels []string
@@ -200,6 +211,12 @@ func write(base string, configs []config, rows []map[string]any, threads int) er
 			o.GoThreads, o.PyThreads = g["threads"], p["threads"]
 			o.GoPeakRSSMB = max(o.GoPeakRSSMB, g["peak_rss_mb"].(float64))
 			o.PyPeakRSSMB = max(o.PyPeakRSSMB, p["peak_rss_mb"].(float64))
+			if v, ok := g["peak_device_mb"].(float64); ok {
+				o.GoPeakDevMB = max(o.GoPeakDevMB, v)
+			}
+			if v, ok := p["peak_device_mb"].(float64); ok {
+				o.PyPeakDevMB = max(o.PyPeakDevMB, v)
+			}
 		}
 		if len(o.Ratios) == 0 {
 			continue
@@ -208,11 +225,15 @@ func write(base string, configs []config, rows []map[string]any, threads int) er
 		summaries = append(summaries, o)
 		labels = append(labels, k)
 		medians = append(medians, o.RatioMedian)
-		fmt.Fprintf(&md, "| %s | %.0f | %.0f | %.2f | **%.2f** | %.2f | %v/%v | %.0f/%.0f |\n", k, median(o.GoImgS), median(o.PyImgS),
-			o.RatioMin, o.RatioMedian, o.RatioMax, o.GoThreads, o.PyThreads, o.GoPeakRSSMB, o.PyPeakRSSMB)
+		dev := "-"
+		if o.GoPeakDevMB > 0 || o.PyPeakDevMB > 0 {
+			dev = fmt.Sprintf("%.0f/%.0f", o.GoPeakDevMB, o.PyPeakDevMB)
+		}
+		fmt.Fprintf(&md, "| %s | %.0f | %.0f | %.2f | **%.2f** | %.2f | %v/%v | %.0f/%.0f | %s |\n", k, median(o.GoImgS), median(o.PyImgS),
+			o.RatioMin, o.RatioMedian, o.RatioMax, o.GoThreads, o.PyThreads, o.GoPeakRSSMB, o.PyPeakRSSMB, dev)
 	}
 	b, err := json.MarshalIndent(map[string]any{"machine": bench.Machine(), "torch": torch.Version(), "go_threads": threads,
-		"summaries": summaries, "rows": rows}, "", "  ")
+		"device": device, "summaries": summaries, "rows": rows}, "", "  ")
 	if err != nil {
 		return err
 	}
