@@ -4,12 +4,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/aecifar/aecifar/internal/atomicfile"
 	"github.com/aecifar/aecifar/torch"
 	"github.com/aecifar/aecifar/torch/optim/lr_scheduler"
 	"github.com/aecifar/aecifar/train/report"
@@ -122,7 +124,10 @@ func (r *runState) saveProgress(stage string, epoch int, lossMin float64, opt op
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(filepath.Join(r.cfg.OutDir, resumeJSON), append(b, '\n')); err != nil {
+	if err := atomicfile.Write(filepath.Join(r.cfg.OutDir, resumeJSON), func(w io.Writer) error {
+		_, err := w.Write(append(b, '\n'))
+		return err
+	}); err != nil {
 		return fmt.Errorf("writing the resume state: %w", err)
 	}
 	if err := report.WriteHistory(r.cfg.OutDir, r.history); err != nil {
@@ -208,24 +213,4 @@ func (r *runState) resumeStage(stage string, opt optimizerState, sched *lr_sched
 	}
 	r.history = h
 	return r.resume.Epoch + 1, orInf(r.resume.LossMin, 1), nil
-}
-
-func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }

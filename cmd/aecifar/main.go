@@ -32,6 +32,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/aecifar/aecifar/internal/atomicfile"
 	"github.com/aecifar/aecifar/torch"
 	"github.com/aecifar/aecifar/torch/vision/datasets"
 	"github.com/aecifar/aecifar/train"
@@ -193,7 +194,7 @@ func checkMD5(file, want string) error {
 	return nil
 }
 
-// copyArchive copies src to dst through a temporary file, so dst is never half written.
+// copyArchive copies src to dst with atomicfile.Write, so dst is never half written.
 func copyArchive(src, dst string) error {
 	in, err := os.Open(src)
 	if err != nil {
@@ -203,19 +204,10 @@ func copyArchive(src, dst string) error {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(dst), ".archive-*")
-	if err != nil {
+	return atomicfile.Write(dst, func(w io.Writer) error {
+		_, err := io.Copy(w, in)
 		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := io.Copy(tmp, in); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), dst)
+	})
 }
 
 func reconstructCommand(args []string, stdout, stderr io.Writer) error {

@@ -24,9 +24,10 @@
 //
 // # Writes are atomic
 //
-// Every file is written to a temporary file in the same directory, fsynced, and renamed over the
-// target, so a crash or a failed write leaves either the previous file or the new one, never a
-// torn one, and no temporary file behind. A run killed mid-epoch therefore resumes from a
+// Every file is written with internal/atomicfile: to a temporary file in the same directory,
+// fsynced, and renamed over the target, so a crash or a failed write leaves either the previous
+// file or the new one, never a torn one. A failed write leaves no temporary file behind; a killed
+// one's is removed by the next write of that file. A run killed mid-epoch therefore resumes from a
 // history that ReadHistory can parse.
 //
 // # Units

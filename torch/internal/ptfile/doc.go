@@ -64,6 +64,8 @@
 //
 // Writing validates every tensor (known dtype, unique name, Data length
 // matching Shape) before the first byte is written. WriteFile replaces its
-// target atomically: a failure at any step leaves the previous file intact
-// and no temporary file behind.
+// target atomically (internal/atomicfile): a failure at any step leaves the
+// previous file intact and no temporary file behind; a process killed
+// mid-save leaves its temporary file, which the next save to that path
+// removes.
 package ptfile

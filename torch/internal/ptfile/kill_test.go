@@ -73,8 +73,8 @@ func TestHelperProcess(t *testing.T) {
 // large state dicts over and over to one path. After every kill the file at the path must read back
 // as exactly the last version the child reported saved, or the one it was saving (renamed into
 // place before the child could report it), and nothing but WriteFile's hidden temporary files may
-// be left beside it. At least one kill must have interrupted a save (left a temporary file),
-// or the test proved nothing.
+// be left beside it; the next save must remove those. At least one kill must have interrupted a
+// save (left a temporary file), or the test proved nothing.
 func TestKilledSaveKeepsACompleteFile(t *testing.T) {
 	rounds := 8
 	if testing.Short() {
@@ -102,31 +102,42 @@ func TestKilledSaveKeepsACompleteFile(t *testing.T) {
 			t.Fatalf("round %d: the file went back from version %d to %d", round, last, got)
 		}
 		last = got
-		leftovers := 0
-		entries, err := os.ReadDir(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range entries {
-			switch {
-			case e.Name() == "model.pt":
-			case strings.HasPrefix(e.Name(), ".model.pt.tmp-"): // a save the kill cut short
-				leftovers++
-				if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
-					t.Fatal(err)
-				}
-			default:
-				t.Fatalf("round %d: unexpected file %s beside the checkpoint", round, e.Name())
-			}
-		}
+		leftovers := tempFiles(t, dir, round) // saves the kill cut short
 		if leftovers > 0 {
 			interrupted++
 		}
 		t.Logf("round %d: killed after version %d was saved, file holds %d, %d temporary file(s) left", round, reported, got, leftovers)
+		// The next save removes the dead writer's temporary file.
+		if err := WriteFile(path, killVersion(last)); err != nil {
+			t.Fatal(err)
+		}
+		if n := tempFiles(t, dir, round); n > 0 {
+			t.Fatalf("round %d: %d temporary file(s) left after the next save", round, n)
+		}
 	}
 	if interrupted == 0 {
 		t.Fatalf("no kill in %d rounds interrupted a save", round)
 	}
+}
+
+// tempFiles counts WriteFile's temporary files beside dir/model.pt, failing on any other file.
+func tempFiles(t *testing.T, dir string, round int) int {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range entries {
+		switch {
+		case e.Name() == "model.pt":
+		case strings.HasPrefix(e.Name(), ".model.pt.tmp-"):
+			n++
+		default:
+			t.Fatalf("round %d: unexpected file %s beside the checkpoint", round, e.Name())
+		}
+	}
+	return n
 }
 
 // killChildAfter starts the helper writing versions first, first+1, ... to path, kills it with

@@ -8,12 +8,12 @@ import (
 	"hash/crc32"
 	"io"
 	"math/bits"
-	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/aecifar/aecifar/internal/atomicfile"
 )
 
 // archiveName is the directory torch.save uses inside the zip when it
@@ -71,76 +71,27 @@ func Write(w io.Writer, tensors []Tensor) error {
 	return zw.close()
 }
 
-// WriteFile writes tensors to path (see Write) atomically: into a temporary
-// file in the same directory that is synced and renamed over path, then the
-// directory is synced. On any error before the rename, path is left as it
-// was and the temporary file is removed; an error syncing the directory
-// after the rename is still reported. A new file gets mode 0644; a
-// replaced file keeps its mode.
+// WriteFile writes tensors to path (see Write) atomically, with internal/atomicfile: into a
+// temporary file in the same directory that is synced and renamed over path, then the directory is
+// synced. On any error before the rename, path is left as it was and the temporary file is removed;
+// an error syncing the directory after the rename is still reported. A new file gets mode 0644; a
+// replaced file keeps its mode. A save killed midway leaves its temporary file, which the next
+// save to the same path removes.
 func WriteFile(path string, tensors []Tensor) error {
 	if err := validate(tensors); err != nil {
 		return err
 	}
-	return writeFileAtomic(path, func(w io.Writer) error { return Write(w, tensors) })
+	return atomicfile.Write(path, func(w io.Writer) error {
+		if testHookWriter != nil {
+			w = testHookWriter(w)
+		}
+		return Write(w, tensors)
+	})
 }
 
 // testHookWriter, when set by a test, wraps the writer WriteFile hands to
 // Write, so a failure can be injected part-way through a file.
 var testHookWriter func(io.Writer) io.Writer
-
-func writeFileAtomic(path string, write func(io.Writer) error) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	mode := os.FileMode(0o644)
-	if st, err := os.Stat(path); err == nil {
-		if !st.Mode().IsRegular() {
-			return fmt.Errorf("write %s: not a regular file", path)
-		}
-		mode = st.Mode().Perm()
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	var w io.Writer = f
-	if testHookWriter != nil {
-		w = testHookWriter(w)
-	}
-	if err = write(w); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = f.Chmod(mode); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	// The rename is durable only once the directory entry is on disk.
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("write %s: sync directory: %w", path, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("write %s: sync directory: %w", path, err)
-	}
-	return nil
-}
 
 func validate(tensors []Tensor) error {
 	seen := make(map[string]bool, len(tensors))

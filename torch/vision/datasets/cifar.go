@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aecifar/aecifar/internal/atomicfile"
 	"github.com/aecifar/aecifar/torch/utils/data"
 	"github.com/aecifar/aecifar/torch/vision/transforms"
 	"github.com/aecifar/aecifar/torch/vision/transforms/functional"
@@ -165,9 +166,9 @@ func fileMD5(name string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// download fetches url into dst through a temporary file in dst's folder,
-// renaming it into place only when its MD5 is wantMD5.
-func download(ctx context.Context, url, dst, wantMD5 string) (err error) {
+// download fetches url into dst with atomicfile.Write, so dst is replaced only by a complete file
+// whose MD5 is wantMD5.
+func download(ctx context.Context, url, dst, wantMD5 string) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return err
@@ -181,27 +182,16 @@ func download(ctx context.Context, url, dst, wantMD5 string) (err error) {
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("downloading %s: server answered %s", url, resp.Status)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".part-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
+	return atomicfile.Write(dst, func(w io.Writer) error {
+		h := md5.New()
+		if _, err := io.Copy(io.MultiWriter(w, h), resp.Body); err != nil {
+			return fmt.Errorf("downloading %s: %w", url, err)
 		}
-	}()
-	h := md5.New()
-	if _, err := io.Copy(io.MultiWriter(tmp, h), resp.Body); err != nil {
-		return fmt.Errorf("downloading %s: %w", url, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if got := hex.EncodeToString(h.Sum(nil)); got != wantMD5 {
-		return fmt.Errorf("downloaded %s has MD5 %s, want %s (corrupted download?)", url, got, wantMD5)
-	}
-	return os.Rename(tmp.Name(), dst)
+		if got := hex.EncodeToString(h.Sum(nil)); got != wantMD5 {
+			return fmt.Errorf("downloaded %s has MD5 %s, want %s (corrupted download?)", url, got, wantMD5)
+		}
+		return nil
+	})
 }
 
 // extractCIFAR10 unpacks the regular files under cifar-10-batches-bin/ into a

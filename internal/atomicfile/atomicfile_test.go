@@ -1,0 +1,151 @@
+package atomicfile
+
+import (
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func writeString(s string) func(io.Writer) error {
+	return func(w io.Writer) error { _, err := io.WriteString(w, s); return err }
+}
+
+// assertFile checks that path holds exactly want.
+func assertFile(t *testing.T, path, want string) {
+	t.Helper()
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != want {
+		t.Errorf("%s = %q, want %q", path, got, want)
+	}
+}
+
+// assertNoTemp checks that no temporary file is left in dir.
+func assertNoTemp(t *testing.T, dir string) {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if strings.Contains(e.Name(), ".tmp-") {
+			t.Errorf("temporary file left behind: %s", filepath.Join(dir, e.Name()))
+		}
+	}
+}
+
+// previous makes dir/f.txt holding "previous", with the given mode, and returns its path.
+func previous(t *testing.T, dir string, mode os.FileMode) string {
+	t.Helper()
+	path := filepath.Join(dir, "f.txt")
+	if err := os.WriteFile(path, []byte("previous"), mode); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, mode); err != nil { // past the umask
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestWrite(t *testing.T) {
+	errWrite := errors.New("disk on fire")
+	tests := []struct {
+		name     string
+		setup    func(t *testing.T, dir string) string // returns the path to write
+		write    func(io.Writer) error
+		wantErr  bool
+		want     string      // the content of the path afterwards ("": not checked)
+		wantMode os.FileMode // the mode of the path afterwards (0: not checked)
+	}{
+		{
+			name:     "new file",
+			setup:    func(t *testing.T, dir string) string { return filepath.Join(dir, "f.txt") },
+			write:    writeString("new"),
+			want:     "new",
+			wantMode: 0o644,
+		},
+		{
+			name:     "replaces previous, keeping its mode",
+			setup:    func(t *testing.T, dir string) string { return previous(t, dir, 0o640) },
+			write:    writeString("new"),
+			want:     "new",
+			wantMode: 0o640,
+		},
+		{
+			name:  "writer fails halfway",
+			setup: func(t *testing.T, dir string) string { return previous(t, dir, 0o644) },
+			write: func(w io.Writer) error {
+				io.WriteString(w, strings.Repeat("x", 1<<16)) // past bufio's buffer, so it reaches the temp file
+				return errWrite
+			},
+			wantErr: true,
+			want:    "previous",
+		},
+		{
+			name: "a directory is in the way",
+			setup: func(t *testing.T, dir string) string {
+				path := filepath.Join(dir, "f.txt")
+				if err := os.MkdirAll(filepath.Join(path, "child"), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				return path
+			},
+			write:   writeString("new"),
+			wantErr: true,
+		},
+		{
+			name: "parent is a file",
+			setup: func(t *testing.T, dir string) string {
+				return filepath.Join(previous(t, dir, 0o644), "g.txt")
+			},
+			write:   writeString("new"),
+			wantErr: true,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := tt.setup(t, dir)
+			err := Write(path, tt.write)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, want error: %v", err, tt.wantErr)
+			}
+			if err != nil && !strings.HasPrefix(err.Error(), "write "+path+": ") {
+				t.Errorf("error %q does not start with write %s:", err, path)
+			}
+			if tt.want != "" {
+				assertFile(t, filepath.Join(dir, "f.txt"), tt.want)
+			}
+			if tt.wantMode != 0 {
+				if st, err := os.Stat(path); err != nil || st.Mode().Perm() != tt.wantMode {
+					t.Errorf("mode %v, %v; want %v", st.Mode().Perm(), err, tt.wantMode)
+				}
+			}
+			assertNoTemp(t, dir)
+		})
+	}
+}
+
+// TestWriteUnwritableDir writes into a directory the process may not write to. Root may write
+// anywhere, so there the test is skipped.
+func TestWriteUnwritableDir(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("running as root, which may write to a read-only directory")
+	}
+	dir := t.TempDir()
+	path := previous(t, dir, 0o644)
+	if err := os.Chmod(dir, 0o555); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Chmod(dir, 0o755) })
+	if err := Write(path, writeString("new")); err == nil {
+		t.Fatal("no error writing into a read-only directory")
+	}
+	assertFile(t, path, "previous")
+	assertNoTemp(t, dir)
+}
