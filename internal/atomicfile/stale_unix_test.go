@@ -64,20 +64,15 @@ func TestWriteRemovesStaleTemps(t *testing.T) {
 	if err := Write(filepath.Join(dir, "f.txt"), writeString("new")); err != nil {
 		t.Fatal(err)
 	}
-	var names []string
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		names = append(names, e.Name())
-	}
+	left := names(t, dir)
 	for _, tt := range tests {
-		if got := slices.Contains(names, tt.file); got != tt.stays {
+		if got := slices.Contains(left, tt.file); got != tt.stays {
 			t.Errorf("%s (%s): stays = %v, want %v", tt.name, tt.file, got, tt.stays)
 		}
 	}
-	assertFile(t, filepath.Join(dir, "f.txt"), "new")
+	if got := content(filepath.Join(dir, "f.txt")); got != "new" {
+		t.Errorf("f.txt holds %q, want %q", got, "new")
+	}
 }
 
 // The temporary file is named after the writer and locked while it writes.
