@@ -26,7 +26,7 @@ export GOFLAGS := -mod=vendor -overlay=$(OVERLAY)
 # `import torch` would find the Go package torch/ as a namespace package.
 PYTHON_WITH_TORCH = $(shell cd / && for p in $(PYTHON) python3 /usr/bin/python3; do $$p -c 'import torch, sys; torch.__version__; print(sys.executable)' 2>/dev/null && break; done)
 
-.PHONY: help setup deps vendor configure build test vet fuzz run bench data clean
+.PHONY: help setup deps vendor configure build test vet fuzz run bench data clean device-pack
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -90,3 +90,10 @@ data: ## Put CIFAR-10 in $(DATA): the official download, or CIFAR10_ARCHIVE=FILE
 
 clean: ## Remove build products (not runs or data)
 	rm -rf bin build
+
+device-pack: vendor ## Pack what bench/gpu/run.sh needs on a GPU host with no Go or network into .device/
+	@mkdir -p .device
+	@[ -f .device/go.tar.xz ] || ../shared/tools/pack-go-toolchain.sh .device/go.tar.xz
+	tar -cJf .device/vendor.tar.xz vendor
+	cp ../shared/data/cifar10-jpg.tar.xz .device/
+	@du -ch .device/* | tail -1
