@@ -35,7 +35,7 @@ const validationSize = 0.15
 // LoadData builds the blog's datasets and loaders. The validation loader reads the augmented
 // training dataset through its sampler, as the blog's does: validation images are augmented too.
 func LoadData(cfg Config) (*Data, error) {
-	trainSet, testSet, classes, err := openDatasets(cfg.DataDir)
+	trainSet, testSet, classes, err := openDatasets(cfg.DataDir, AugmentTransform(), TestTransform())
 	if err != nil {
 		return nil, err
 	}
@@ -58,27 +58,27 @@ func LoadData(cfg Config) (*Data, error) {
 }
 
 // openDatasets accepts an ImageFolder tree (train/ and test/) or the CIFAR-10 binary release (the
-// directory holding cifar-10-batches-bin, or that directory itself).
-func openDatasets(dir string) (train, test data.Dataset, classes []string, err error) {
+// directory holding cifar-10-batches-bin, or that directory itself), with the given transforms.
+func openDatasets(dir string, trainT, testT transforms.Transform) (train, test data.Dataset, classes []string, err error) {
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return nil, nil, nil, fmt.Errorf("data directory %s does not exist: run `make data` or pass --data DIR (an ImageFolder tree with train/ and test/, or CIFAR-10's binary release)", dir)
 	}
 	if isDir(filepath.Join(dir, "train")) || isDir(filepath.Join(dir, "test")) {
-		tr, err := datasets.NewImageFolder(filepath.Join(dir, "train"), AugmentTransform())
+		tr, err := datasets.NewImageFolder(filepath.Join(dir, "train"), trainT)
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		te, err := datasets.NewImageFolder(filepath.Join(dir, "test"), TestTransform())
+		te, err := datasets.NewImageFolder(filepath.Join(dir, "test"), testT)
 		if err != nil {
 			return nil, nil, nil, err
 		}
 		return tr, te, tr.Classes, nil
 	}
-	tr, err := datasets.NewCIFAR10(dir, true, false, AugmentTransform())
+	tr, err := datasets.NewCIFAR10(dir, true, false, trainT)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("%s holds neither train/ and test/ folders nor CIFAR-10's binary release: %w", dir, err)
 	}
-	te, err := datasets.NewCIFAR10(dir, false, false, TestTransform())
+	te, err := datasets.NewCIFAR10(dir, false, false, testT)
 	if err != nil {
 		return nil, nil, nil, err
 	}
