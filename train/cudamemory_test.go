@@ -119,7 +119,11 @@ func TestCUDAMemoryFlat(t *testing.T) {
 		defer order.Drop()
 		idx := order.Narrow(0, 0, leakBatch)
 		defer idx.Drop()
-		check(t, func() error { return f.step.Run(idx) })
+		check(t, func() error {
+			s := torch.NewScope()
+			defer s.Close()
+			return f.step.Run(s.Attach(f.inputs(idx)[0]))
+		})
 		if f.step.graph == nil {
 			t.Fatal("the fast step never captured a graph")
 		}

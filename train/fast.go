@@ -24,10 +24,11 @@ import (
 // loops.go, but feeds them differently:
 //
 //   - the training images are decoded once and kept on the training device as uint8;
-//   - each batch is augmented there by fused.FlipRotateResizedCrop, one affine sampling per image
-//     that covers the blog's flip, rotation and resized crop;
-//   - each full training step (augmentation, forward, backward, optimizer) runs as one CUDA graph,
-//     captured after a few eager warm-up steps and replayed (on the CPU it runs eagerly);
+//   - they are augmented there by fused.FlipRotateResizedCrop, one affine sampling per image that
+//     covers the blog's flip, rotation and resized crop, augmentChunk batches per call;
+//   - each training step (forward, backward, optimizer) runs as one CUDA graph, captured after a
+//     few eager warm-up steps and replayed on a batch copied into its static input (on the CPU it
+//     runs eagerly);
 //   - losses and accuracies accumulate on the device, read once per epoch.
 //
 // What differs from the blog's loops, on purpose: the augmentation's sampling (see package fused), the
@@ -134,43 +135,65 @@ func firstErr(ts ...*torch.Tensor) error {
 	return nil
 }
 
-// GraphedStep runs a training step on a static batch of indices: eagerly for its first fastWarmup
-// calls (on a side stream, on CUDA), then captured once as a CUDA graph and replayed. On the CPU every
-// call is eager. Invalidate drops the graph so that the next call captures again (after a learning
-// rate change: the optimizer's rate is a constant of the captured step).
+// GraphedStep runs a training step on static input tensors: eagerly for its first fastWarmup calls
+// (on a side stream, on CUDA), then captured once as a CUDA graph and replayed, each call copying its
+// inputs into the static ones first. On the CPU, or without csrc's CUDA API, every call is eager.
+// Invalidate drops the graph so that the next call captures again (after a learning rate change: the
+// optimizer's rate is a constant of the captured step).
 type GraphedStep struct {
-	device torch.Device
-	step   func(index *torch.Tensor) error
-	index  *torch.Tensor // the static input: the batch's dataset indices
-	calls  int
-	graph  *cuda.CUDAGraph
+	device  torch.Device
+	step    func(inputs ...*torch.Tensor) error
+	statics []*torch.Tensor
+	calls   int
+	graph   *cuda.CUDAGraph
+	// noGraphs is why steps run eagerly on CUDA: a binary built without csrc's CUDA API.
+	noGraphs error
 }
 
-// NewGraphedStep wraps step, which trains on the images at index (int64 [batch] on device).
-func NewGraphedStep(device torch.Device, batch int, step func(index *torch.Tensor) error) *GraphedStep {
-	return &GraphedStep{device: device, step: step, index: torch.Zeros([]int64{int64(batch)}, torch.Options{DType: torch.Int64, Device: device})}
-}
-
-// Run copies idx (a full batch, on the device) into the static input and runs the step.
-func (g *GraphedStep) Run(idx *torch.Tensor) error {
-	if err := g.index.Copy_(idx).Err(); err != nil {
-		return err
+// NewGraphedStep wraps step, whose inputs have the shapes and dtypes of like (one full batch; the
+// static inputs are allocated like them, on device).
+func NewGraphedStep(device torch.Device, step func(inputs ...*torch.Tensor) error, like ...*torch.Tensor) *GraphedStep {
+	g := &GraphedStep{device: device, step: step}
+	for _, t := range like {
+		g.statics = append(g.statics, torch.Zeros(t.Shape(), torch.Options{DType: t.DType(), Device: device}))
 	}
-	if !g.device.IsCUDA() {
-		return g.step(g.index)
+	if device.IsCUDA() {
+		g.noGraphs = cuda.APIAvailable()
+	}
+	return g
+}
+
+// Eager tells why a step on CUDA runs eagerly instead of as a graph (nil when it does not).
+func (g *GraphedStep) Eager() error { return g.noGraphs }
+
+// Run runs the step on inputs: copied into the static inputs when they have their shapes, else
+// (a last, smaller batch) passed to an eager step.
+func (g *GraphedStep) Run(inputs ...*torch.Tensor) error {
+	for i, in := range inputs {
+		if !sameShape(in.Shape(), g.statics[i].Shape()) {
+			return g.step(inputs...)
+		}
+	}
+	for i, in := range inputs {
+		if err := g.statics[i].Copy_(in).Err(); err != nil {
+			return err
+		}
+	}
+	if !g.device.IsCUDA() || g.noGraphs != nil {
+		return g.step(g.statics...)
 	}
 	if g.graph != nil {
 		return g.graph.Replay()
 	}
 	if g.calls < fastWarmup {
 		g.calls++
-		return cuda.SideStream(g.device, func() error { return g.step(g.index) })
+		return cuda.SideStream(g.device, func() error { return g.step(g.statics...) })
 	}
 	graph, err := cuda.NewCUDAGraph()
 	if err != nil {
 		return err
 	}
-	if err := cuda.Graph(graph, g.device, func() error { return g.step(g.index) }); err != nil {
+	if err := cuda.Graph(graph, g.device, func() error { return g.step(g.statics...) }); err != nil {
 		graph.Drop()
 		return fmt.Errorf("fast path: capturing the training step as a CUDA graph: %w", err)
 	}
@@ -185,7 +208,9 @@ func (g *GraphedStep) Invalidate() {
 
 func (g *GraphedStep) Drop() {
 	g.Invalidate()
-	g.index.Drop()
+	for _, t := range g.statics {
+		t.Drop()
+	}
 }
 
 // epochOrder is one epoch's permutation of indices, on the device, from a generator seeded by the run's
@@ -201,9 +226,15 @@ func epochOrder(cfg Config, indices []int, epoch int) *torch.Tensor {
 	return t.To(cfg.Device)
 }
 
-// fastEpoch runs one training epoch of step over order's batches: full batches through g, the last
-// partial one eagerly. It returns the number of batches and images.
-func fastEpoch(ctx context.Context, cfg Config, g *GraphedStep, order *torch.Tensor, desc string) (batches, images int, err error) {
+// augmentChunk is how many batches the fast path augments in one call: the augmentation is some 80
+// small kernels whatever the batch, so it runs once per chunk, outside the captured step, and each
+// step copies its batch out of the chunk.
+const augmentChunk = 32
+
+// fastEpoch runs one training epoch over order's batches: inputs makes a chunk's step inputs (the
+// augmented images, and for the classifier their labels) from its indices, g runs each batch's step.
+// It returns the number of batches and images.
+func fastEpoch(ctx context.Context, cfg Config, g *GraphedStep, order *torch.Tensor, inputs func(idx *torch.Tensor) []*torch.Tensor, desc string) (batches, images int, err error) {
 	n := int(order.Size(0))
 	b := cfg.BatchSize
 	total := (n + b - 1) / b
@@ -212,25 +243,34 @@ func fastEpoch(ctx context.Context, cfg Config, g *GraphedStep, order *torch.Ten
 	}
 	bar := newBar(cfg, total, desc)
 	defer bar.finish()
-	for k := 0; k < total; k++ {
+	for batches < total {
 		if err := ctx.Err(); err != nil {
 			return batches, images, err
 		}
-		size := min(b, n-k*b)
+		chunk := min(augmentChunk, total-batches)
+		from := batches * b
+		size := min(chunk*b, n-from)
 		torch.WithScope(func(s *torch.Scope) {
-			idx := s.Attach(order.Narrow(0, int64(k*b), int64(size)))
-			if size == b {
-				err = g.Run(idx)
-			} else {
-				err = g.step(idx)
+			ins := inputs(s.Attach(order.Narrow(0, int64(from), int64(size))))
+			for _, t := range ins {
+				s.Attach(t)
+			}
+			for k := 0; k < chunk && err == nil; k++ {
+				m := min(b, size-k*b)
+				batch := make([]*torch.Tensor, len(ins))
+				for i, t := range ins {
+					batch[i] = s.Attach(t.Narrow(0, int64(k*b), int64(m)))
+				}
+				if err = g.Run(batch...); err == nil {
+					batches++
+					images += m
+					bar.step(math.NaN(), images)
+				}
 			}
 		})
 		if err != nil {
 			return batches, images, err
 		}
-		batches++
-		images += size
-		bar.step(math.NaN(), images)
 	}
 	return batches, images, nil
 }
@@ -261,6 +301,7 @@ func (a accumulator) take() (float64, error) {
 type fastAutoencoder struct {
 	optimizer *optim.Adam
 	step      *GraphedStep
+	inputs    func(idx *torch.Tensor) []*torch.Tensor // a chunk's augmented images
 	lossSum   accumulator
 }
 
@@ -272,17 +313,20 @@ func newFastAutoencoder(cfg Config, ae *models.ConvAutoencoder, images *torch.Te
 	aug := fused.NewFlipRotateResizedCrop()
 	lossFunction := nn.NewMSELoss()
 	f := &fastAutoencoder{optimizer: optimizer, lossSum: newAccumulator(cfg.Device)}
-	f.step = NewGraphedStep(cfg.Device, cfg.BatchSize, func(index *torch.Tensor) error {
-		var err error
-		torch.WithScope(func(s *torch.Scope) {
-			x := s.Attach(aug.Apply(images, index))
-			var loss *torch.Tensor
-			if loss, err = AutoencoderStep(ae, optimizer, lossFunction, x); err == nil {
-				err = f.lossSum.add(loss, float64(index.Size(0)))
-			}
-		})
+	f.inputs = func(idx *torch.Tensor) []*torch.Tensor { return []*torch.Tensor{aug.Apply(images, idx)} }
+	like := torch.Zeros([]int64{int64(cfg.BatchSize), images.Size(1), int64(aug.Size[0]), int64(aug.Size[1])})
+	defer like.Drop()
+	f.step = NewGraphedStep(cfg.Device, func(in ...*torch.Tensor) error {
+		s := torch.NewScope()
+		defer s.Close()
+		// An alias of the input in the scope, so that every tensor the step makes joins it.
+		x := s.Attach(in[0].Detach())
+		loss, err := AutoencoderStep(ae, optimizer, lossFunction, x)
+		if err == nil {
+			err = f.lossSum.add(loss, float64(x.Size(0)))
+		}
 		return err
-	})
+	}, like)
 	return f, nil
 }
 
@@ -300,6 +344,7 @@ func (r *runState) autoencoderFast(ctx context.Context) error {
 		return err
 	}
 	defer f.Drop()
+	r.noteEager(f.step)
 	optimizer := f.optimizer
 	scheduler, first, trainLossMin, err := r.plateau(StageAutoencoder, optimizer)
 	if err != nil {
@@ -309,7 +354,7 @@ func (r *runState) autoencoderFast(ctx context.Context) error {
 	for epoch := first; epoch <= cfg.AEEpochs; epoch++ {
 		start := time.Now()
 		order := epochOrder(cfg, d.trainIdx, epoch)
-		batches, images, err := fastEpoch(ctx, cfg, f.step, order, fmt.Sprintf("autoencoder %d/%d", epoch, cfg.AEEpochs))
+		batches, images, err := fastEpoch(ctx, cfg, f.step, order, f.inputs, fmt.Sprintf("autoencoder %d/%d", epoch, cfg.AEEpochs))
 		order.Drop()
 		if err != nil {
 			return err
@@ -342,6 +387,22 @@ func (r *runState) autoencoderFast(ctx context.Context) error {
 	return nil
 }
 
+// noteEager says on the progress writer (not in the blog's log) how the fast path runs where that is
+// not what --fast promises: without CUDA graphs, or on the CPU.
+func (r *runState) noteEager(g *GraphedStep) {
+	w := r.cfg.Progress
+	if w == nil || r.notedEager {
+		return
+	}
+	r.notedEager = true
+	switch {
+	case g.Eager() != nil:
+		fmt.Fprintf(w, "aecifar: --fast without CUDA graphs, steps run eagerly: %v\n", g.Eager())
+	case !r.cfg.Device.IsCUDA():
+		fmt.Fprintln(w, "aecifar: --fast on the CPU augments in the training thread; the default path, whose loader augments on the other cores, is faster there (see README)")
+	}
+}
+
 // FastAutoencoderEpochs decodes the training images onto cfg.Device and trains a fresh autoencoder
 // on them for the given number of epochs on the fast path (each capped at cfg.MaxBatches), with no
 // checkpoints or logs. It returns each epoch's seconds and images, the loss read back once at its
@@ -365,7 +426,7 @@ func FastAutoencoderEpochs(ctx context.Context, cfg Config, epochs int) (seconds
 	for e := 1; e <= epochs; e++ {
 		start := time.Now()
 		order := epochOrder(cfg, d.trainIdx, e)
-		_, n, err := fastEpoch(ctx, cfg, f.step, order, "")
+		_, n, err := fastEpoch(ctx, cfg, f.step, order, f.inputs, "")
 		order.Drop()
 		if err == nil {
 			_, err = f.lossSum.take()
@@ -395,26 +456,30 @@ func (r *runState) classifierFast(ctx context.Context) error {
 	}
 	lossSum := newAccumulator(cfg.Device)
 	defer lossSum.sum.Drop()
-	step := NewGraphedStep(cfg.Device, cfg.BatchSize, func(index *torch.Tensor) error {
-		var err error
-		torch.WithScope(func(s *torch.Scope) {
-			x := s.Attach(aug.Apply(d.train, index))
-			y := d.trainLabels.IndexSelect(0, index)
-			s.Attach(y)
-			var loss *torch.Tensor
-			if _, loss, err = ClassifierStep(clf, optimizer, criterion, x, y); err == nil {
-				err = lossSum.add(loss, float64(index.Size(0)))
-			}
-		})
+	inputs := func(idx *torch.Tensor) []*torch.Tensor {
+		return []*torch.Tensor{aug.Apply(d.train, idx), d.trainLabels.IndexSelect(0, idx)}
+	}
+	likeX := torch.Zeros([]int64{int64(cfg.BatchSize), d.train.Size(1), int64(aug.Size[0]), int64(aug.Size[1])})
+	likeY := torch.Zeros([]int64{int64(cfg.BatchSize)}, torch.Options{DType: torch.Int64})
+	step := NewGraphedStep(cfg.Device, func(in ...*torch.Tensor) error {
+		s := torch.NewScope()
+		defer s.Close()
+		_, loss, err := ClassifierStep(clf, optimizer, criterion, s.Attach(in[0].Detach()), s.Attach(in[1].Detach()))
+		if err == nil {
+			err = lossSum.add(loss, float64(in[0].Size(0)))
+		}
 		return err
-	})
+	}, likeX, likeY)
+	likeX.Drop()
+	likeY.Drop()
 	defer step.Drop()
+	r.noteEager(step)
 	lr := optimizer.ParamGroups()[0].LR
 	for epoch := first; epoch <= cfg.ClfEpochs; epoch++ {
 		start := time.Now()
 		clf.Train(true)
 		order := epochOrder(cfg, d.trainIdx, 1000+epoch)
-		_, trained, err := fastEpoch(ctx, cfg, step, order, fmt.Sprintf("classifier %d/%d", epoch, cfg.ClfEpochs))
+		_, trained, err := fastEpoch(ctx, cfg, step, order, inputs, fmt.Sprintf("classifier %d/%d", epoch, cfg.ClfEpochs))
 		order.Drop()
 		if err != nil {
 			return err

@@ -136,13 +136,15 @@ func TestGraphedStepMatchesEager(t *testing.T) {
 		}
 		defer opt.Drop()
 		loss := nn.NewMSELoss()
-		step := func(index *torch.Tensor) error {
+		step := func(in ...*torch.Tensor) error {
 			s := torch.NewScope()
 			defer s.Close()
-			_, err := AutoencoderStep(ae, opt, loss, s.Attach(norm.Apply(images, index)))
+			_, err := AutoencoderStep(ae, opt, loss, s.Attach(in[0].Detach()))
 			return err
 		}
-		g := NewGraphedStep(dev, batch, step)
+		like := torch.Zeros([]int64{batch, 3, 32, 32})
+		g := NewGraphedStep(dev, step, like)
+		like.Drop()
 		defer g.Drop()
 		for k := 0; k < steps; k++ {
 			v := make([]int64, batch)
@@ -150,12 +152,14 @@ func TestGraphedStepMatchesEager(t *testing.T) {
 				v[i] = int64((k*batch + i*5) % n)
 			}
 			idx := torch.FromSlice(v, batch).To(dev)
+			x := norm.Apply(images, idx)
 			if graphed {
-				err = g.Run(idx)
+				err = g.Run(x)
 			} else {
-				err = step(idx)
+				err = step(x)
 			}
 			idx.Drop()
+			x.Drop()
 			if err != nil {
 				t.Fatal(err)
 			}

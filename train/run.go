@@ -29,6 +29,7 @@ type runState struct {
 	resume        *progress
 	resumeTensors torch.StateDict
 	res           *resident // the fast path's data on the device (Config.Fast)
+	notedEager    bool      // noteEager has spoken
 }
 
 // stageOrder is the order in which a run goes through the stages.
