@@ -1,4 +1,14 @@
-// Package csrc is the C++ this project owns, behind one C header (csrc.h), and its cgo bindings.
+// Package csrc is the C++ this project owns, behind C headers, and its cgo bindings:
+//
+//   - csrc.h / csrc.cpp: libtorch's version, seeding, threads, RNG state, pinned host tensors,
+//     the host allocator's tuning;
+//   - csrc.h / optim.cpp: optimizer steps (SGD; Adam single-tensor, foreach and capturable);
+//   - augment.h / augment.cpp: the seed's augmentation as one affine resampling per image, on the
+//     images' device (package torch/vision/transforms/fused);
+//   - cuda.h / cuda.cpp: CUDA graphs, side streams, synchronisation and the caching allocator's
+//     statistics (package torch/cuda), compiled only when the build defines AECIFAR_CUDA (a CUDA
+//     libtorch whose CUDA runtime headers were found: see csrc/libtorch's ProbeCUDA); otherwise its
+//     functions return an error saying why.
 //
 // The #cgo flags that compile it against libtorch are not in this directory: the build generates them
 // for the libtorch it finds (package csrc/libtorch, run by `make` through cmd/torchconfig) and
