@@ -4,6 +4,7 @@
 #include "try.h"
 
 #include <ATen/ATen.h>
+#include <torch/version.h>
 
 #include <cmath>
 #include <cstring>
@@ -11,6 +12,22 @@
 
 
 static at::Tensor &T(csrc_tensor p) { return *static_cast<at::Tensor *>(p); }
+
+// base ** t for each t, as one _foreach_pow kernel where libtorch has the (Scalar, TensorList)
+// overload (2.1 and later; the overload is detected, not assumed), else one pow per tensor. Both
+// compute the same values.
+template <typename L>
+static std::vector<at::Tensor> pow_each(double base, const L &exps, long) {
+  std::vector<at::Tensor> out;
+  for (const auto &t : exps) out.push_back(at::pow(base, t));
+  return out;
+}
+#if TORCH_VERSION_MAJOR >= 2
+template <typename L>
+static auto pow_each(double base, const L &exps, int) -> decltype(at::_foreach_pow(at::Scalar(base), at::TensorList(exps))) {
+  return at::_foreach_pow(at::Scalar(base), at::TensorList(exps));
+}
+#endif
 
 extern "C" {
 
@@ -152,11 +169,8 @@ char *csrc_adam_foreach_step(csrc_tensor *params, csrc_tensor *exp_avgs,
       // Bias corrections from the device's step counts, so that a CUDA graph replays them right:
       // step_size = -lr / (1 - beta1^t); denom = sqrt(v) / (sqrt(1 - beta2^t) * step_size)
       // + eps / step_size; p += m / denom.
-      std::vector<at::Tensor> bc1, bc2;
-      for (auto &t : step_ts) {
-        bc1.push_back(at::pow(beta1, t));
-        bc2.push_back(at::pow(beta2, t));
-      }
+      std::vector<at::Tensor> bc1 = pow_each(beta1, step_ts, 0);
+      std::vector<at::Tensor> bc2 = pow_each(beta2, step_ts, 0);
       at::_foreach_sub_(bc1, 1);
       at::_foreach_sub_(bc2, 1);
       at::_foreach_neg_(bc1);
