@@ -14,9 +14,9 @@ import (
 // The project's CUDA C++ (csrc/cuda.cpp: CUDA graphs, streams, the caching allocator's statistics)
 // includes libtorch's CUDA headers, which include the CUDA runtime's (cuda_runtime_api.h). A CUDA
 // libtorch does not always come with those: pip's torch keeps them in the nvidia-* wheels, the official
-// zip expects a CUDA toolkit. ProbeCUDA finds them and compiles cuda.cpp against them once; only when
-// that works does the build define AECIFAR_CUDA. Otherwise the project still builds, and the CUDA API
-// reports why it is missing.
+// zip expects a CUDA toolkit. ProbeCUDA finds them, compiles cuda.cpp against them and links it into
+// a program with libtorch's libraries, once; only when both work does the build define AECIFAR_CUDA.
+// Otherwise the project still builds, and the CUDA API reports why it is missing.
 
 // cudaSource is the file the probe compiles, relative to the csrc directory.
 const cudaSource = "cuda.cpp"
@@ -65,16 +65,34 @@ func ProbeCUDA(in *Install, csrcDir, cacheDir string, getenv func(string) string
 		in.CUDAAPI = string(b)
 		return
 	}
-	fmt.Fprintf(log, "libtorch: compiling csrc/%s against the CUDA headers in %s...\n", cudaSource, in.CUDAHeaders)
-	args := append(in.cxxFlags(), "-fsyntax-only", "-DAECIFAR_CUDA", "-I"+in.CUDAHeaders, filepath.Join(csrcDir, cudaSource))
-	out, err := exec.Command(cxx(), args...).CombinedOutput()
-	if err == nil {
-		in.CUDAAPI = "enabled"
-	} else {
-		in.CUDAAPI = "disabled: csrc/" + cudaSource + " does not compile against these headers:\n" + tail(string(out), 15)
-	}
+	fmt.Fprintf(log, "libtorch: compiling csrc/%s against the CUDA headers in %s and linking it...\n", cudaSource, in.CUDAHeaders)
+	in.CUDAAPI = compileAndLink(in, csrcDir)
 	os.MkdirAll(cacheDir, 0o755)
 	writeFileAtomic(cache, []byte(in.CUDAAPI))
+}
+
+// compileAndLink builds csrc's CUDA source into an object and links it, with an empty main, against
+// libtorch's libraries as the build will: "enabled", or "disabled: " and the compiler's or linker's
+// last lines.
+func compileAndLink(in *Install, csrcDir string) string {
+	tmp, err := os.MkdirTemp("", "aecifar-cuda-probe-")
+	if err != nil {
+		return "disabled: " + err.Error()
+	}
+	defer os.RemoveAll(tmp)
+	obj, main, prog := filepath.Join(tmp, "cuda.o"), filepath.Join(tmp, "main.cpp"), filepath.Join(tmp, "probe")
+	args := append(in.cxxFlags(), "-c", "-DAECIFAR_CUDA", "-I"+in.CUDAHeaders, filepath.Join(csrcDir, cudaSource), "-o", obj)
+	if out, err := exec.Command(cxx(), args...).CombinedOutput(); err != nil {
+		return "disabled: csrc/" + cudaSource + " does not compile against these headers:\n" + tail(string(out), 15)
+	}
+	if err := os.WriteFile(main, []byte("int main() { return 0; }\n"), 0o644); err != nil {
+		return "disabled: " + err.Error()
+	}
+	args = append([]string{main, obj, "-o", prog}, in.ldFlags()...)
+	if out, err := exec.Command(cxx(), args...).CombinedOutput(); err != nil {
+		return "disabled: csrc/" + cudaSource + " does not link against libtorch's libraries:\n" + tail(string(out), 15)
+	}
+	return "enabled"
 }
 
 // CUDAAPIEnabled tells whether the build compiles csrc's CUDA API.

@@ -2,18 +2,26 @@ package libtorch
 
 import (
 	"bytes"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 )
 
-// probeFixture is a fake CUDA libtorch, a csrc directory whose cuda.cpp includes the CUDA runtime
-// header only under AECIFAR_CUDA (as the real one does), and a CUDA_HOME holding that header (valid C++
-// when good, not when bad).
+// probeFixture is a fake CUDA libtorch (its libraries empty but real shared objects, so that the
+// probe's link works), a csrc directory whose cuda.cpp includes the CUDA runtime header only under
+// AECIFAR_CUDA (as the real one does), and a CUDA_HOME holding that header (valid C++ when good, not
+// when bad).
 func probeFixture(t *testing.T, header string) (in *Install, csrcDir, cudaHome string) {
 	t.Helper()
 	root := t.TempDir()
 	fakeLibtorch(t, root, "2.11.0", true)
+	for _, l := range []string{"libtorch.so", "libc10.so", "libtorch_cpu.so", "libtorch_cuda.so", "libc10_cuda.so"} {
+		out, err := exec.Command(cxx(), "-shared", "-x", "c++", "/dev/null", "-o", filepath.Join(root, "lib", l)).CombinedOutput()
+		if err != nil {
+			t.Fatalf("making an empty %s: %v\n%s", l, err, out)
+		}
+	}
 	in, err := fromDir("LIBTORCH", root, testEnv(t, nil))
 	if err != nil {
 		t.Fatal(err)
@@ -54,6 +62,17 @@ func TestProbeCUDAEnabled(t *testing.T) {
 	ProbeCUDA(in, csrcDir, cache, env, &log)
 	if in.CUDAAPIEnabled() || !strings.Contains(in.CUDAAPI, "changed") {
 		t.Fatalf("after a source change CUDAAPI = %q, want disabled with the compiler's error", in.CUDAAPI)
+	}
+}
+
+// A CUDA source that compiles but needs a symbol libtorch's libraries do not have is disabled too:
+// the build would fail at its link.
+func TestProbeCUDAUnlinkable(t *testing.T) {
+	in, csrcDir, home := probeFixture(t, "#define CUDART_PROBE 1\n")
+	mustWrite(t, filepath.Join(csrcDir, "cuda.cpp"), "#ifdef AECIFAR_CUDA\nextern \"C\" int cudaNowhere(void);\nint probe() { return cudaNowhere(); }\n#endif\n")
+	ProbeCUDA(in, csrcDir, t.TempDir(), func(k string) string { return map[string]string{"CUDA_HOME": home}[k] }, &bytes.Buffer{})
+	if in.CUDAAPIEnabled() || !strings.Contains(in.CUDAAPI, "does not link") || !strings.Contains(in.CUDAAPI, "cudaNowhere") {
+		t.Fatalf("CUDAAPI = %q, want disabled because cuda.cpp does not link", in.CUDAAPI)
 	}
 }
 

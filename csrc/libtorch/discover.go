@@ -304,12 +304,17 @@ func (in *Install) cgoFlags(opt, extraCPP string) string {
 	fmt.Fprintf(&b, "// #cgo CPPFLAGS: -D_GLIBCXX_USE_CXX11_ABI=%s%s%s\n", abi, inc, extraCPP)
 	fmt.Fprintf(&b, "// #cgo CFLAGS: %s\n", opt)
 	fmt.Fprintf(&b, "// #cgo CXXFLAGS: -std=c++17 %s -Wno-deprecated-declarations\n", opt)
-	libs := "-ltorch -ltorch_cpu -lc10"
+	fmt.Fprintf(&b, "// #cgo LDFLAGS: %s\n", strings.Join(in.ldFlags(), " "))
+	return b.String()
+}
+
+// ldFlags are the linker flags for a program using this libtorch.
+func (in *Install) ldFlags() []string {
+	flags := []string{"-L" + in.LibDir, "-Wl,-rpath," + in.LibDir}
 	if in.CUDA {
 		// Without --no-as-needed the linker drops libtorch_cuda (nothing references it directly),
 		// its static initialisers never run, and CUDA is never registered.
-		libs = "-Wl,--no-as-needed -ltorch_cuda -lc10_cuda -Wl,--as-needed " + libs
+		flags = append(flags, "-Wl,--no-as-needed", "-ltorch_cuda", "-lc10_cuda", "-Wl,--as-needed")
 	}
-	fmt.Fprintf(&b, "// #cgo LDFLAGS: -L%s -Wl,-rpath,%s %s -lstdc++\n", in.LibDir, in.LibDir, libs)
-	return b.String()
+	return append(flags, "-ltorch", "-ltorch_cpu", "-lc10", "-lstdc++")
 }
