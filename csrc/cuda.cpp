@@ -82,6 +82,7 @@ char *csrc_cuda_graph_capture_begin(csrc_cuda_graph g, int device) {
     auto d = index(device);
     gr->previous = enterSideStream(d);
     try {
+      c10::cuda::CUDAGuard guard(d); // capture_begin captures the current device's current stream
       gr->graph.capture_begin();
     } catch (...) {
       c10::cuda::setCurrentCUDAStream(*gr->previous);
