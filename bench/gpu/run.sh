@@ -79,7 +79,9 @@ fi
 if has bench; then
   wait_data
   log "side-by-side benchmarks, $DEVICE"
-  bargs=(--device "$DEVICE" --data "$DATA" --reps 3 --iters 300 --warmup 30 --epoch-batches 1000 --python python3 --out "$RES")
+  # About 5 minutes: training steps and epochs, eager and fast (inference is the CPU's concern).
+  bargs=(--device "$DEVICE" --data "$DATA" --reps 2 --iters 300 --warmup 30 --epoch-batches 600 --python python3 --out "$RES"
+    --only ae_step,clf_step,ae_epoch,ae_step_fast,clf_step_fast,ae_epoch_fast)
   [ -n "$DRY" ] && bargs=(--device cpu --data "$DATA" --reps 1 --iters 10 --warmup 2 --epoch-batches 10 --python "${PYTHON:-python3}" --out "$RES" --only ae_step,ae_step_fast,ae_epoch_fast)
   bin/aecifar-bench "${bargs[@]}" 2>&1 | tee "$RES/bench.txt" | tail -20
 fi
