@@ -60,3 +60,20 @@ func TestStubFunctions(t *testing.T) {
 		t.Fatalf("stubbed header parses to %d functions, %v", len(again), err)
 	}
 }
+
+func TestKnownFailures(t *testing.T) {
+	funcs := []function{{name: "atg__scaled_mm"}, {name: "atg_add"}, {name: "atg__cslt_sparse_mm"}}
+	got := knownFailures("2.11.0+cu130", funcs)
+	if strings.Join(got, " ") != "atg__cslt_sparse_mm atg__scaled_mm" {
+		t.Fatalf("knownFailures(2.11) = %v: want the listed functions that exist, in the list's order", got)
+	}
+	if got := knownFailures("2.1.0", funcs); len(got) != 0 {
+		t.Fatalf("knownFailures(2.1.0) = %v, want none (no list for 2.1)", got)
+	}
+	if got := knownFailures("garbage", funcs); len(got) != 0 {
+		t.Fatalf("knownFailures(garbage) = %v", got)
+	}
+	if n := len(knownFailures("1.13.0", []function{{name: "atg__cslt_compress"}})); n != 1 {
+		t.Fatalf("the 1.13 list lacks atg__cslt_compress")
+	}
+}
