@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 
 #ifdef AECIFAR_CUDA
 
@@ -19,7 +20,7 @@ namespace {
 // A graph and the stream that was current when its capture began, restored at its end.
 struct Graph {
   at::cuda::CUDAGraph graph;
-  c10::optional<c10::cuda::CUDAStream> previous;
+  std::optional<c10::cuda::CUDAStream> previous;
 };
 
 // A side-stream region: the stream that was current before it.
