@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"path/filepath"
 	"runtime"
 	"time"
 
@@ -17,7 +16,6 @@ import (
 	"github.com/aecifar/aecifar/torch/utils/data"
 	"github.com/aecifar/aecifar/torch/vision/transforms"
 	"github.com/aecifar/aecifar/torch/vision/transforms/fused"
-	"github.com/aecifar/aecifar/train/report"
 )
 
 // The fast path (Config.Fast) trains the same models with the same recipe as the blog's loops in
@@ -364,24 +362,12 @@ func (r *runState) autoencoderFast(ctx context.Context) error {
 			return err
 		}
 		trainLoss := sum / float64(batches) // the blog's division by len(train_loader)
-		scheduler.Step(trainLoss)
+		if trainLossMin, err = r.endAutoencoderEpoch(epoch, start, images, trainLoss, trainLossMin, optimizer, scheduler); err != nil {
+			return err
+		}
 		if now := optimizer.ParamGroups()[0].LR; now != lr {
 			lr = now
-			f.step.Invalidate()
-		}
-		cfg.logf("Epoch: %d \tTraining Loss: %s\n", epoch, pyFloat6(trainLoss))
-		if trainLoss <= trainLossMin {
-			cfg.logf("Validation loss decreased (%s --> %s). Saving model ...\n", pyFloat6(trainLossMin), pyFloat6(trainLoss))
-			if err := torch.Save(ae.StateDict(), filepath.Join(cfg.OutDir, AutoencoderFile)); err != nil {
-				return err
-			}
-			trainLossMin = trainLoss
-		}
-		secs := time.Since(start).Seconds()
-		r.history = append(r.history, report.Epoch{Stage: report.StageAutoencoder, Epoch: epoch, TrainLoss: trainLoss, ValidLoss: math.NaN(),
-			ValAcc: math.NaN(), LR: lr, ImagesPerSec: float64(images) / secs, Seconds: secs})
-		if err := r.saveProgress(StageAutoencoder, epoch, trainLossMin, optimizer, scheduler); err != nil {
-			return err
+			f.step.Invalidate() // the rate is a constant of the captured step
 		}
 	}
 	return nil
@@ -501,28 +487,16 @@ func (r *runState) classifierFast(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		validLoss := ev.lossSum / float64(len(ev.correct))
-		valAcc := ev.batchAccuracySum(cfg.BatchSize)
-		scheduler.Step(validLoss)
+		validated := len(ev.correct)
+		ep := classifierEpoch{epoch: epoch, start: start, trained: trained, validated: validated,
+			valBatches: (validated + cfg.BatchSize - 1) / cfg.BatchSize, trainLoss: trainLoss,
+			validLoss: ev.lossSum / float64(validated), valAcc: ev.batchAccuracySum(cfg.BatchSize)}
+		if validLossMin, err = r.endClassifierEpoch(ep, validLossMin, optimizer, scheduler); err != nil {
+			return err
+		}
 		if now := optimizer.ParamGroups()[0].LR; now != lr {
 			lr = now
-			step.Invalidate()
-		}
-		cfg.logf("Epoch: %d \tTraining Loss: %s \tValidation Loss: %s\tValidation Accuracy: %s\n",
-			epoch, pyFloat6(trainLoss), pyFloat6(validLoss), pyFloat6(valAcc))
-		if validLoss <= validLossMin {
-			cfg.logf("Validation loss decreased (%s --> %s). Saving model ...\n", pyFloat6(validLossMin), pyFloat6(validLoss))
-			if err := torch.Save(clf.StateDict(), filepath.Join(cfg.OutDir, ClassifierFile)); err != nil {
-				return err
-			}
-			validLossMin = validLoss
-		}
-		secs := time.Since(start).Seconds()
-		valBatches := (len(ev.correct) + cfg.BatchSize - 1) / cfg.BatchSize
-		r.history = append(r.history, report.Epoch{Stage: report.StageClassifier, Epoch: epoch, TrainLoss: trainLoss, ValidLoss: validLoss,
-			ValAcc: valAcc / float64(max(valBatches, 1)), LR: lr, ImagesPerSec: float64(trained+len(ev.correct)) / secs, Seconds: secs})
-		if err := r.saveProgress(StageClassifier, epoch, validLossMin, optimizer, scheduler); err != nil {
-			return err
+			step.Invalidate() // the rate is a constant of the captured step
 		}
 	}
 	return nil

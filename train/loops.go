@@ -55,10 +55,13 @@ func epochBatches(ctx context.Context, cfg Config, loader *data.DataLoader, desc
 // plateau is both stages' scheduler, ReduceLROnPlateau(optimizer, mode='min', factor=0.1, patience=3,
 // verbose=True), restored with the optimizer when the stage resumes. It returns the first epoch to
 // run and the best loss so far.
-func (r *runState) plateau(stage string, optimizer interface {
+// stageOptimizer is what a stage needs of its optimizer: stepping, and saving and restoring its state.
+type stageOptimizer interface {
 	optim.Optimizer
 	optimizerState
-}) (*lr_scheduler.ReduceLROnPlateau, int, float64, error) {
+}
+
+func (r *runState) plateau(stage string, optimizer stageOptimizer) (*lr_scheduler.ReduceLROnPlateau, int, float64, error) {
 	scheduler, err := lr_scheduler.NewReduceLROnPlateau(optimizer, lr_scheduler.Mode("min"), lr_scheduler.Factor(0.1),
 		lr_scheduler.Patience(3), lr_scheduler.Verbose(true), lr_scheduler.Output(r.cfg.Log))
 	if err != nil {
@@ -106,23 +109,32 @@ func (r *runState) autoencoder(ctx context.Context) error {
 		}
 		// The blog divides the summed per-image loss by len(train_loader), the number of batches.
 		trainLoss /= float64(batches)
-		scheduler.Step(trainLoss)
-		cfg.logf("Epoch: %d \tTraining Loss: %s\n", epoch, pyFloat6(trainLoss))
-		if trainLoss <= trainLossMin {
-			cfg.logf("Validation loss decreased (%s --> %s). Saving model ...\n", pyFloat6(trainLossMin), pyFloat6(trainLoss))
-			if err := torch.Save(ae.StateDict(), filepath.Join(cfg.OutDir, AutoencoderFile)); err != nil {
-				return err
-			}
-			trainLossMin = trainLoss
-		}
-		secs := time.Since(start).Seconds()
-		r.history = append(r.history, report.Epoch{Stage: report.StageAutoencoder, Epoch: epoch, TrainLoss: trainLoss, ValidLoss: math.NaN(),
-			ValAcc: math.NaN(), LR: optimizer.ParamGroups()[0].LR, ImagesPerSec: float64(images) / secs, Seconds: secs})
-		if err := r.saveProgress(StageAutoencoder, epoch, trainLossMin, optimizer, scheduler); err != nil {
+		if trainLossMin, err = r.endAutoencoderEpoch(epoch, start, images, trainLoss, trainLossMin, optimizer, scheduler); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// endAutoencoderEpoch is the end of an autoencoder epoch, as the blog's: the scheduler steps on the
+// epoch's loss, the epoch's line is printed, the checkpoint saved when the loss did not get worse;
+// then the history and the resume files are written. It returns the best loss so far.
+func (r *runState) endAutoencoderEpoch(epoch int, start time.Time, images int, trainLoss, trainLossMin float64,
+	optimizer stageOptimizer, scheduler *lr_scheduler.ReduceLROnPlateau) (float64, error) {
+	cfg := r.cfg
+	scheduler.Step(trainLoss)
+	cfg.logf("Epoch: %d \tTraining Loss: %s\n", epoch, pyFloat6(trainLoss))
+	if trainLoss <= trainLossMin {
+		cfg.logf("Validation loss decreased (%s --> %s). Saving model ...\n", pyFloat6(trainLossMin), pyFloat6(trainLoss))
+		if err := torch.Save(r.ae.StateDict(), filepath.Join(cfg.OutDir, AutoencoderFile)); err != nil {
+			return trainLossMin, err
+		}
+		trainLossMin = trainLoss
+	}
+	secs := time.Since(start).Seconds()
+	r.history = append(r.history, report.Epoch{Stage: report.StageAutoencoder, Epoch: epoch, TrainLoss: trainLoss, ValidLoss: math.NaN(),
+		ValAcc: math.NaN(), LR: optimizer.ParamGroups()[0].LR, ImagesPerSec: float64(images) / secs, Seconds: secs})
+	return trainLossMin, r.saveProgress(StageAutoencoder, epoch, trainLossMin, optimizer, scheduler)
 }
 
 // batchAccuracy is the blog's calc_accuracy (which it does not show): the fraction of the batch
@@ -189,28 +201,47 @@ func (r *runState) classifier(ctx context.Context) error {
 			return err
 		}
 		// The blog divides by len(loader.sampler): the number of images (of a capped epoch, here).
-		trainLoss /= float64(trained)
-		validLoss /= float64(validated)
-		scheduler.Step(validLoss)
-		// Validation Accuracy is the blog's sum of per-batch accuracies, not a mean: kept as printed.
-		cfg.logf("Epoch: %d \tTraining Loss: %s \tValidation Loss: %s\tValidation Accuracy: %s\n",
-			epoch, pyFloat6(trainLoss), pyFloat6(validLoss), pyFloat6(valAcc))
-		if validLoss <= validLossMin {
-			cfg.logf("Validation loss decreased (%s --> %s). Saving model ...\n", pyFloat6(validLossMin), pyFloat6(validLoss))
-			if err := torch.Save(clf.StateDict(), filepath.Join(cfg.OutDir, ClassifierFile)); err != nil {
-				return err
-			}
-			validLossMin = validLoss
-		}
-		secs := time.Since(start).Seconds()
-		// The history keeps the accuracy as a fraction: the mean of the per-batch accuracies.
-		r.history = append(r.history, report.Epoch{Stage: report.StageClassifier, Epoch: epoch, TrainLoss: trainLoss, ValidLoss: validLoss,
-			ValAcc: valAcc / float64(max(valBatches, 1)), LR: optimizer.ParamGroups()[0].LR, ImagesPerSec: float64(trained+validated) / secs, Seconds: secs})
-		if err := r.saveProgress(StageClassifier, epoch, validLossMin, optimizer, scheduler); err != nil {
+		ep := classifierEpoch{epoch: epoch, start: start, trained: trained, validated: validated, valBatches: valBatches,
+			trainLoss: trainLoss / float64(trained), validLoss: validLoss / float64(validated), valAcc: valAcc}
+		if validLossMin, err = r.endClassifierEpoch(ep, validLossMin, optimizer, scheduler); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// classifierEpoch is what a classifier epoch measured: the blog's mean losses, its sum of per-batch
+// validation accuracies, and the counts behind them.
+type classifierEpoch struct {
+	epoch                          int
+	start                          time.Time
+	trained, validated, valBatches int
+	trainLoss, validLoss, valAcc   float64
+}
+
+// endClassifierEpoch is the end of a classifier epoch, as the blog's: the scheduler steps on the
+// validation loss, the epoch's line is printed, the checkpoint saved when the validation loss did not
+// get worse; then the history and the resume files are written. It returns the best loss so far.
+func (r *runState) endClassifierEpoch(e classifierEpoch, validLossMin float64, optimizer stageOptimizer,
+	scheduler *lr_scheduler.ReduceLROnPlateau) (float64, error) {
+	cfg := r.cfg
+	scheduler.Step(e.validLoss)
+	// Validation Accuracy is the blog's sum of per-batch accuracies, not a mean: kept as printed.
+	cfg.logf("Epoch: %d \tTraining Loss: %s \tValidation Loss: %s\tValidation Accuracy: %s\n",
+		e.epoch, pyFloat6(e.trainLoss), pyFloat6(e.validLoss), pyFloat6(e.valAcc))
+	if e.validLoss <= validLossMin {
+		cfg.logf("Validation loss decreased (%s --> %s). Saving model ...\n", pyFloat6(validLossMin), pyFloat6(e.validLoss))
+		if err := torch.Save(r.clf.StateDict(), filepath.Join(cfg.OutDir, ClassifierFile)); err != nil {
+			return validLossMin, err
+		}
+		validLossMin = e.validLoss
+	}
+	secs := time.Since(e.start).Seconds()
+	// The history keeps the accuracy as a fraction: the mean of the per-batch accuracies.
+	r.history = append(r.history, report.Epoch{Stage: report.StageClassifier, Epoch: e.epoch, TrainLoss: e.trainLoss, ValidLoss: e.validLoss,
+		ValAcc: e.valAcc / float64(max(e.valBatches, 1)), LR: optimizer.ParamGroups()[0].LR,
+		ImagesPerSec: float64(e.trained+e.validated) / secs, Seconds: secs})
+	return validLossMin, r.saveProgress(StageClassifier, e.epoch, validLossMin, optimizer, scheduler)
 }
 
 // TestResult is the test pass's per-class counts, predictions and mean loss.
