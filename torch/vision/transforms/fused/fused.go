@@ -73,12 +73,13 @@ import (
 	"github.com/aecifar/aecifar/csrc"
 	"github.com/aecifar/aecifar/torch"
 	"github.com/aecifar/aecifar/torch/vision/transforms/functional"
+	"github.com/aecifar/aecifar/torch/vision/transforms/presets"
 )
 
 // The seed's normalisation constants.
 var (
-	SeedMean = [3]float64{0.4914, 0.4822, 0.4465}
-	SeedStd  = [3]float64{0.247, 0.243, 0.261}
+	SeedMean = presets.Mean
+	SeedStd  = presets.Std
 )
 
 // FlipRotateResizedCrop is RandomHorizontalFlip(FlipP), RandomRotation(Degrees) (nearest, no
