@@ -213,16 +213,12 @@ func clfStep(o Options) (float64, error) {
 }
 
 func infer(o Options, classifier bool) (float64, error) {
-	ae := models.NewConvAutoencoder()
+	ae, clf, err := newModels(o.Device)
+	if err != nil {
+		return 0, err
+	}
 	defer ae.Drop()
-	clf := models.NewClassifier(ae)
 	defer clf.Drop()
-	if err := clf.To(o.Device); err != nil {
-		return 0, err
-	}
-	if err := ae.To(o.Device); err != nil {
-		return 0, err
-	}
 	clf.Eval()
 	var m nn.Module = ae
 	if classifier {
@@ -231,7 +227,6 @@ func infer(o Options, classifier bool) (float64, error) {
 	x := torch.Randn([]int64{1024, 3, 32, 32}, torch.Options{Device: o.Device})
 	defer x.Drop()
 	var secs float64
-	var err error
 	torch.NoGrad(func() {
 		secs, err = timeSteps(o, func() error {
 			s := torch.NewScope()
@@ -317,16 +312,12 @@ func stepFast(o Options, classifier bool) (float64, error) {
 		return 0, err
 	}
 	aug := fused.NewFlipRotateResizedCrop()
-	ae := models.NewConvAutoencoder()
+	ae, clf, err := newModels(o.Device)
+	if err != nil {
+		return 0, err
+	}
 	defer ae.Drop()
-	clf := models.NewClassifier(ae)
 	defer clf.Drop()
-	if err := clf.To(o.Device); err != nil {
-		return 0, err
-	}
-	if err := ae.To(o.Device); err != nil {
-		return 0, err
-	}
 	var step func(in ...*torch.Tensor) error
 	like := []*torch.Tensor{torch.Zeros([]int64{int64(o.Batch), 3, 32, 32})}
 	if classifier {
@@ -412,6 +403,22 @@ func firstErr(ts ...*torch.Tensor) error {
 		}
 	}
 	return nil
+}
+
+// newModels is the blog's autoencoder and the classifier on its encoder, on device.
+func newModels(device torch.Device) (*models.ConvAutoencoder, *models.Classifier, error) {
+	ae := models.NewConvAutoencoder()
+	clf := models.NewClassifier(ae)
+	err := clf.To(device)
+	if err == nil {
+		err = ae.To(device)
+	}
+	if err != nil {
+		clf.Drop()
+		ae.Drop()
+		return nil, nil, err
+	}
+	return ae, clf, nil
 }
 
 // Machine names this machine for result files: the hostname and the CPU count.

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"time"
 
 	"github.com/aecifar/aecifar/models"
@@ -90,7 +91,7 @@ func upload(ctx context.Context, ds data.Dataset, device torch.Device) (images, 
 	}()
 	for it.Next() {
 		b := it.Batch()
-		if len(xs) > 0 && !sameShape(b.Shape[1:], xs[0].Shape()[1:]) {
+		if len(xs) > 0 && !slices.Equal(b.Shape[1:], xs[0].Shape()[1:]) {
 			return nil, nil, fmt.Errorf("images of different sizes (%v and %v): the fast path keeps one tensor of images and needs one size", xs[0].Shape()[1:], b.Shape[1:])
 		}
 		torch.WithScope(func(s *torch.Scope) {
@@ -110,18 +111,6 @@ func upload(ctx context.Context, ds data.Dataset, device torch.Device) (images, 
 		return nil, nil, err
 	}
 	return images, labels, nil
-}
-
-func sameShape(a, b []int64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func firstErr(ts ...*torch.Tensor) error {
@@ -168,7 +157,7 @@ func (g *GraphedStep) Eager() error { return g.noGraphs }
 // (a last, smaller batch) passed to an eager step.
 func (g *GraphedStep) Run(inputs ...*torch.Tensor) error {
 	for i, in := range inputs {
-		if !sameShape(in.Shape(), g.statics[i].Shape()) {
+		if !slices.Equal(in.Shape(), g.statics[i].Shape()) {
 			return g.step(inputs...)
 		}
 	}
