@@ -71,6 +71,9 @@ var decoders = []decoder{
 var MaxImagePixels int64 = 2 * 89478485
 
 func checkPixels(format string, w, h int) error {
+	if w <= 0 || h <= 0 {
+		return fmt.Errorf("%s: %dx%d image has no pixels", format, w, h)
+	}
 	if int64(w)*int64(h) > MaxImagePixels {
 		return fmt.Errorf("%s: %dx%d image exceeds the limit of %d pixels (datasets.MaxImagePixels)", format, w, h, MaxImagePixels)
 	}
@@ -116,6 +119,10 @@ func decodeBytes(b []byte) (img *functional.Image, format string, err error) {
 		m, err := d.decode(bytes.NewReader(b))
 		if err != nil {
 			return nil, d.name, fmt.Errorf("%s: %w", d.name, err)
+		}
+		// A decoder may accept a header its config did not, or have no config: check what it made.
+		if r := m.Bounds(); r.Dx() <= 0 || r.Dy() <= 0 {
+			return nil, d.name, fmt.Errorf("%s: %dx%d image has no pixels", d.name, r.Dx(), r.Dy())
 		}
 		if yc, ok := m.(*image.YCbCr); ok && d.name == "webp" {
 			return webpToRGB(yc), d.name, nil
