@@ -29,7 +29,7 @@ PYTHON_WITH_TORCH = $(shell cd / && for p in $(PYTHON) python3 /usr/bin/python3;
 .PHONY: help setup deps vendor configure build test vet fuzz run bench data clean device-pack
 
 help: ## List the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 	@echo "Variables: DATA=$(DATA) OUT=$(OUT) LIBTORCH=<dir> ARGS=... TESTFLAGS=..."
 
 setup: deps vendor configure ## Install what is missing, vendor the Go modules, adapt gotch to libtorch
