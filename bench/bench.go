@@ -23,7 +23,6 @@ import (
 	"github.com/aecifar/aecifar/torch/optim"
 	"github.com/aecifar/aecifar/torch/utils/data"
 	"github.com/aecifar/aecifar/torch/vision/datasets"
-	"github.com/aecifar/aecifar/torch/vision/transforms/fused"
 	"github.com/aecifar/aecifar/train"
 )
 
@@ -289,9 +288,9 @@ func aeEpoch(o Options) (secs float64, batches, images int, err error) {
 	return time.Since(start).Seconds(), batches, images, nil
 }
 
-// stepFast times the fast path's training step: resident uint8 images augmented on the device 32
-// batches per call, then per batch forward, backward and a capturable optimizer step, replayed as a
-// CUDA graph on CUDA.
+// stepFast times the fast path's training step (train.FastTrainer): resident uint8 images augmented
+// on the device 32 batches per call, then per batch forward, backward, a capturable optimizer step and
+// the loss summed on the device, replayed as a CUDA graph on CUDA.
 func stepFast(o Options, classifier bool) (float64, error) {
 	const n = 4096 // resident random images
 	images := torch.Rand([]int64{n, 3, 32, 32}, torch.Options{Device: o.Device}).MulScalar(255).ToDType(torch.Uint8)
@@ -311,72 +310,51 @@ func stepFast(o Options, classifier bool) (float64, error) {
 	if err := firstErr(images, y, order); err != nil {
 		return 0, err
 	}
-	aug := fused.NewFlipRotateResizedCrop()
 	ae, clf, err := newModels(o.Device)
 	if err != nil {
 		return 0, err
 	}
 	defer ae.Drop()
 	defer clf.Drop()
-	var step func(in ...*torch.Tensor) error
-	like := []*torch.Tensor{torch.Zeros([]int64{int64(o.Batch), 3, 32, 32})}
+	cfg := train.Default()
+	cfg.Device, cfg.BatchSize = o.Device, o.Batch
+	var f *train.FastTrainer
 	if classifier {
-		like = append(like, torch.Zeros([]int64{int64(o.Batch)}, torch.Options{DType: torch.Int64}))
 		clf.FreezeEncoder(nil)
-		opt, err := optim.NewSGD(clf.Parameters(), 0.001)
-		if err != nil {
-			return 0, err
-		}
-		defer opt.Drop()
-		criterion := nn.NewCrossEntropyLoss()
-		step = func(in ...*torch.Tensor) error {
-			s := torch.NewScope()
-			defer s.Close()
-			_, _, err := train.ClassifierStep(clf, opt, criterion, s.Attach(in[0].Detach()), s.Attach(in[1].Detach()))
-			return err
-		}
+		f, err = train.NewFastClassifier(cfg, clf, images, y)
 	} else {
-		opt, err := optim.NewAdam(ae.Parameters(), optim.AdamOptions{LR: 0.001, Capturable: true})
-		if err != nil {
-			return 0, err
-		}
-		defer opt.Drop()
-		lossFn := nn.NewMSELoss()
-		step = func(in ...*torch.Tensor) error {
-			s := torch.NewScope()
-			defer s.Close()
-			_, err := train.AutoencoderStep(ae, opt, lossFn, s.Attach(in[0].Detach()))
-			return err
-		}
+		f, err = train.NewFastAutoencoder(cfg, ae, images)
 	}
-	g := train.NewGraphedStep(o.Device, step, like...)
-	for _, t := range like {
-		t.Drop()
+	if err != nil {
+		return 0, err
 	}
-	defer g.Drop()
-	// As the fast path does: the augmentation of 32 batches at once, then a step per batch.
+	defer f.Drop()
+	// As the fast path does: the inputs of 32 batches made at once, then a step per batch.
 	const chunk = 32
-	var x, yc *torch.Tensor
-	defer func() { x.Drop(); yc.Drop() }()
+	var ins []*torch.Tensor
+	drop := func() {
+		for _, t := range ins {
+			t.Drop()
+		}
+	}
+	defer drop()
 	k := 0
 	return timeSteps(o, func() error {
 		if k%chunk == 0 {
-			x.Drop()
-			yc.Drop()
+			drop()
 			from := int64((k / chunk * chunk * o.Batch) % (n - chunk*o.Batch))
 			idx := order.Narrow(0, from, int64(chunk*o.Batch))
-			x, yc = aug.Apply(images, idx), y.IndexSelect(0, idx)
+			ins = f.Inputs(idx)
 			idx.Drop()
 		}
 		j := int64(k % chunk * o.Batch)
 		k++
-		xb, yb := x.Narrow(0, j, int64(o.Batch)), yc.Narrow(0, j, int64(o.Batch))
-		defer xb.Drop()
-		defer yb.Drop()
-		if classifier {
-			return g.Run(xb, yb)
+		batch := make([]*torch.Tensor, len(ins))
+		for i, t := range ins {
+			batch[i] = t.Narrow(0, j, int64(o.Batch))
+			defer batch[i].Drop()
 		}
-		return g.Run(xb)
+		return f.Step.Run(batch...)
 	})
 }
 

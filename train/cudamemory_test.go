@@ -110,7 +110,7 @@ func TestCUDAMemoryFlat(t *testing.T) {
 		if err := ae.To(dev); err != nil {
 			t.Fatal(err)
 		}
-		f, err := newFastAutoencoder(cfg, ae, res.train)
+		f, err := NewFastAutoencoder(cfg, ae, res.train)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -122,9 +122,9 @@ func TestCUDAMemoryFlat(t *testing.T) {
 		check(t, func() error {
 			s := torch.NewScope()
 			defer s.Close()
-			return f.step.Run(s.Attach(f.inputs(idx)[0]))
+			return f.Step.Run(s.Attach(f.Inputs(idx)[0]))
 		})
-		if f.step.graph == nil {
+		if f.Step.graph == nil {
 			t.Fatal("the fast step never captured a graph")
 		}
 	})

@@ -283,42 +283,89 @@ func (a accumulator) take() (float64, error) {
 	return v, a.sum.Zero_().Err()
 }
 
-// fastAutoencoder is the fast path's autoencoder training: its optimizer, its graphed step and the
-// device-side sum of its losses.
-type fastAutoencoder struct {
-	optimizer *optim.Adam
-	step      *GraphedStep
-	inputs    func(idx *torch.Tensor) []*torch.Tensor // a chunk's augmented images
-	lossSum   accumulator
+// FastTrainer is one stage's training on the fast path: its optimizer, its graphed step, how a
+// chunk's step inputs are made from dataset indices, and the device-side sum of its losses (each
+// batch's mean loss times its size).
+type FastTrainer struct {
+	Step      *GraphedStep
+	Inputs    func(idx *torch.Tensor) []*torch.Tensor // a chunk's step inputs, from its indices
+	optimizer interface {
+		stageOptimizer
+		Drop()
+	}
+	lossSum accumulator
 }
 
-func newFastAutoencoder(cfg Config, ae *models.ConvAutoencoder, images *torch.Tensor) (*fastAutoencoder, error) {
+// newFastTrainer wraps step, which trains on a batch (its inputs shaped like like) and returns the
+// batch's mean loss, as a FastTrainer.
+func newFastTrainer(cfg Config, optimizer interface {
+	stageOptimizer
+	Drop()
+}, inputs func(idx *torch.Tensor) []*torch.Tensor, step func(in ...*torch.Tensor) (*torch.Tensor, error), like ...*torch.Tensor) *FastTrainer {
+	f := &FastTrainer{Inputs: inputs, optimizer: optimizer, lossSum: newAccumulator(cfg.Device)}
+	f.Step = NewGraphedStep(cfg.Device, func(in ...*torch.Tensor) error {
+		s := torch.NewScope()
+		defer s.Close()
+		// Aliases of the inputs in the scope, so that every tensor the step makes joins it.
+		alias := make([]*torch.Tensor, len(in))
+		for i, t := range in {
+			alias[i] = s.Attach(t.Detach())
+		}
+		loss, err := step(alias...)
+		if err == nil {
+			err = f.lossSum.add(loss, float64(in[0].Size(0)))
+		}
+		return err
+	}, like...)
+	return f
+}
+
+// NewFastAutoencoder is the fast path's autoencoder training on images (uint8 [N,3,H,W] on
+// cfg.Device): the blog's MSE step with a capturable Adam(lr=1e-3).
+func NewFastAutoencoder(cfg Config, ae *models.ConvAutoencoder, images *torch.Tensor) (*FastTrainer, error) {
 	optimizer, err := optim.NewAdam(ae.Parameters(), optim.AdamOptions{LR: 0.001, Capturable: true})
 	if err != nil {
 		return nil, err
 	}
 	aug := fused.NewFlipRotateResizedCrop()
 	lossFunction := nn.NewMSELoss()
-	f := &fastAutoencoder{optimizer: optimizer, lossSum: newAccumulator(cfg.Device)}
-	f.inputs = func(idx *torch.Tensor) []*torch.Tensor { return []*torch.Tensor{aug.Apply(images, idx)} }
 	like := torch.Zeros([]int64{int64(cfg.BatchSize), images.Size(1), int64(aug.Size[0]), int64(aug.Size[1])})
 	defer like.Drop()
-	f.step = NewGraphedStep(cfg.Device, func(in ...*torch.Tensor) error {
-		s := torch.NewScope()
-		defer s.Close()
-		// An alias of the input in the scope, so that every tensor the step makes joins it.
-		x := s.Attach(in[0].Detach())
-		loss, err := AutoencoderStep(ae, optimizer, lossFunction, x)
-		if err == nil {
-			err = f.lossSum.add(loss, float64(x.Size(0)))
-		}
-		return err
-	}, like)
-	return f, nil
+	return newFastTrainer(cfg, optimizer,
+		func(idx *torch.Tensor) []*torch.Tensor { return []*torch.Tensor{aug.Apply(images, idx)} },
+		func(in ...*torch.Tensor) (*torch.Tensor, error) {
+			return AutoencoderStep(ae, optimizer, lossFunction, in[0])
+		},
+		like), nil
 }
 
-func (f *fastAutoencoder) Drop() {
-	f.step.Drop()
+// NewFastClassifier is the fast path's classifier training on images and their labels (on
+// cfg.Device): the blog's cross-entropy step with SGD(lr=1e-3) over all parameters, of which the
+// caller has frozen the encoder's.
+func NewFastClassifier(cfg Config, clf *models.Classifier, images, labels *torch.Tensor) (*FastTrainer, error) {
+	optimizer, err := optim.NewSGD(clf.Parameters(), 0.001)
+	if err != nil {
+		return nil, err
+	}
+	aug := fused.NewFlipRotateResizedCrop()
+	criterion := nn.NewCrossEntropyLoss()
+	likeX := torch.Zeros([]int64{int64(cfg.BatchSize), images.Size(1), int64(aug.Size[0]), int64(aug.Size[1])})
+	defer likeX.Drop()
+	likeY := torch.Zeros([]int64{int64(cfg.BatchSize)}, torch.Options{DType: torch.Int64})
+	defer likeY.Drop()
+	return newFastTrainer(cfg, optimizer,
+		func(idx *torch.Tensor) []*torch.Tensor {
+			return []*torch.Tensor{aug.Apply(images, idx), labels.IndexSelect(0, idx)}
+		},
+		func(in ...*torch.Tensor) (*torch.Tensor, error) {
+			_, loss, err := ClassifierStep(clf, optimizer, criterion, in[0], in[1])
+			return loss, err
+		},
+		likeX, likeY), nil
+}
+
+func (f *FastTrainer) Drop() {
+	f.Step.Drop()
 	f.lossSum.sum.Drop()
 	f.optimizer.Drop()
 }
@@ -326,12 +373,12 @@ func (f *fastAutoencoder) Drop() {
 // autoencoderFast is autoencoder (loops.go) on the fast path.
 func (r *runState) autoencoderFast(ctx context.Context) error {
 	cfg, ae, d := r.cfg, r.ae, r.res
-	f, err := newFastAutoencoder(cfg, ae, d.train)
+	f, err := NewFastAutoencoder(cfg, ae, d.train)
 	if err != nil {
 		return err
 	}
 	defer f.Drop()
-	r.noteEager(f.step)
+	r.noteEager(f.Step)
 	optimizer := f.optimizer
 	scheduler, first, trainLossMin, err := r.plateau(StageAutoencoder, optimizer)
 	if err != nil {
@@ -341,7 +388,7 @@ func (r *runState) autoencoderFast(ctx context.Context) error {
 	for epoch := first; epoch <= cfg.AEEpochs; epoch++ {
 		start := time.Now()
 		order := epochOrder(cfg, d.trainIdx, epoch)
-		batches, images, err := fastEpoch(ctx, cfg, f.step, order, f.inputs, fmt.Sprintf("autoencoder %d/%d", epoch, cfg.AEEpochs))
+		batches, images, err := fastEpoch(ctx, cfg, f.Step, order, f.Inputs, fmt.Sprintf("autoencoder %d/%d", epoch, cfg.AEEpochs))
 		order.Drop()
 		if err != nil {
 			return err
@@ -356,7 +403,7 @@ func (r *runState) autoencoderFast(ctx context.Context) error {
 		}
 		if now := optimizer.ParamGroups()[0].LR; now != lr {
 			lr = now
-			f.step.Invalidate() // the rate is a constant of the captured step
+			f.Step.Invalidate() // the rate is a constant of the captured step
 		}
 	}
 	return nil
@@ -393,7 +440,7 @@ func FastAutoencoderEpochs(ctx context.Context, cfg Config, epochs int) (seconds
 	if err := ae.To(cfg.Device); err != nil {
 		return nil, nil, err
 	}
-	f, err := newFastAutoencoder(cfg, ae, d.train)
+	f, err := NewFastAutoencoder(cfg, ae, d.train)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -401,7 +448,7 @@ func FastAutoencoderEpochs(ctx context.Context, cfg Config, epochs int) (seconds
 	for e := 1; e <= epochs; e++ {
 		start := time.Now()
 		order := epochOrder(cfg, d.trainIdx, e)
-		_, n, err := fastEpoch(ctx, cfg, f.step, order, f.inputs, "")
+		_, n, err := fastEpoch(ctx, cfg, f.Step, order, f.Inputs, "")
 		order.Drop()
 		if err == nil {
 			_, err = f.lossSum.take()
@@ -418,48 +465,29 @@ func FastAutoencoderEpochs(ctx context.Context, cfg Config, epochs int) (seconds
 func (r *runState) classifierFast(ctx context.Context) error {
 	cfg, clf, d := r.cfg, r.clf, r.res
 	clf.FreezeEncoder(func(line string) { cfg.logf("%s\n", line) })
-	aug := fused.NewFlipRotateResizedCrop()
-	criterion := nn.NewCrossEntropyLoss()
-	optimizer, err := optim.NewSGD(clf.Parameters(), 0.001)
+	f, err := NewFastClassifier(cfg, clf, d.train, d.trainLabels)
 	if err != nil {
 		return err
 	}
-	defer optimizer.Drop()
+	defer f.Drop()
+	r.noteEager(f.Step)
+	optimizer := f.optimizer
 	scheduler, first, validLossMin, err := r.plateau(StageClassifier, optimizer)
 	if err != nil {
 		return err
 	}
-	lossSum := newAccumulator(cfg.Device)
-	defer lossSum.sum.Drop()
-	inputs := func(idx *torch.Tensor) []*torch.Tensor {
-		return []*torch.Tensor{aug.Apply(d.train, idx), d.trainLabels.IndexSelect(0, idx)}
-	}
-	likeX := torch.Zeros([]int64{int64(cfg.BatchSize), d.train.Size(1), int64(aug.Size[0]), int64(aug.Size[1])})
-	likeY := torch.Zeros([]int64{int64(cfg.BatchSize)}, torch.Options{DType: torch.Int64})
-	step := NewGraphedStep(cfg.Device, func(in ...*torch.Tensor) error {
-		s := torch.NewScope()
-		defer s.Close()
-		_, loss, err := ClassifierStep(clf, optimizer, criterion, s.Attach(in[0].Detach()), s.Attach(in[1].Detach()))
-		if err == nil {
-			err = lossSum.add(loss, float64(in[0].Size(0)))
-		}
-		return err
-	}, likeX, likeY)
-	likeX.Drop()
-	likeY.Drop()
-	defer step.Drop()
-	r.noteEager(step)
+	aug := fused.NewFlipRotateResizedCrop()
 	lr := optimizer.ParamGroups()[0].LR
 	for epoch := first; epoch <= cfg.ClfEpochs; epoch++ {
 		start := time.Now()
 		clf.Train(true)
 		order := epochOrder(cfg, d.trainIdx, 1000+epoch)
-		_, trained, err := fastEpoch(ctx, cfg, step, order, inputs, fmt.Sprintf("classifier %d/%d", epoch, cfg.ClfEpochs))
+		_, trained, err := fastEpoch(ctx, cfg, f.Step, order, f.Inputs, fmt.Sprintf("classifier %d/%d", epoch, cfg.ClfEpochs))
 		order.Drop()
 		if err != nil {
 			return err
 		}
-		sum, err := lossSum.take()
+		sum, err := f.lossSum.take()
 		if err != nil {
 			return err
 		}
@@ -485,7 +513,7 @@ func (r *runState) classifierFast(ctx context.Context) error {
 		}
 		if now := optimizer.ParamGroups()[0].LR; now != lr {
 			lr = now
-			step.Invalidate() // the rate is a constant of the captured step
+			f.Step.Invalidate() // the rate is a constant of the captured step
 		}
 	}
 	return nil
