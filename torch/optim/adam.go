@@ -128,10 +128,6 @@ func useForeach(g *ParamGroup) bool {
 	return len(g.Params) > 0
 }
 
-// ZeroGradSetToNone is optimizer.zero_grad(set_to_none=True): the next backward allocates the
-// gradients (as it must inside a CUDA graph capture, whose memory pool then holds them).
-func (a *Adam) ZeroGradSetToNone() error { return setGradsToNone(a.groups) }
-
 // Drop frees the optimizer's state.
 func (a *Adam) Drop() {
 	for i := range a.state {

@@ -66,20 +66,6 @@ func zeroGrad(groups []*ParamGroup) error {
 	return nil
 }
 
-// setGradsToNone is zero_grad(set_to_none=True).
-func setGradsToNone(groups []*ParamGroup) error {
-	for _, g := range groups {
-		hs, err := handles(g.Params)
-		if err != nil {
-			return err
-		}
-		if err := csrc.ZeroGrad(hs, true); err != nil {
-			return fmt.Errorf("optim: zero_grad(set_to_none=True): %w", err)
-		}
-	}
-	return nil
-}
-
 // state is per-parameter state that C++ allocates: handles start nil and are adopted as tensors.
 type state struct {
 	handles []unsafe.Pointer

@@ -57,9 +57,6 @@ func (s *SGD) ParamGroups() []*ParamGroup { return s.groups }
 // ZeroGrad is optimizer.zero_grad() with PyTorch 1.13's default, set_to_none=False.
 func (s *SGD) ZeroGrad() error { return zeroGrad(s.groups) }
 
-// ZeroGradSetToNone is optimizer.zero_grad(set_to_none=True).
-func (s *SGD) ZeroGradSetToNone() error { return setGradsToNone(s.groups) }
-
 // Step is optimizer.step().
 func (s *SGD) Step() error {
 	for i, g := range s.groups {
