@@ -130,22 +130,25 @@ func firstErr(ts ...*torch.Tensor) error {
 type GraphedStep struct {
 	device  torch.Device
 	step    func(inputs ...*torch.Tensor) error
-	statics []*torch.Tensor
+	statics []*torch.Tensor // the graph's inputs (CUDA with graphs only)
 	calls   int
 	graph   *cuda.CUDAGraph
 	// noGraphs is why steps run eagerly on CUDA: a binary built without csrc's CUDA API.
 	noGraphs error
 }
 
-// NewGraphedStep wraps step, whose inputs have the shapes and dtypes of like (one full batch; the
-// static inputs are allocated like them, on device).
+// NewGraphedStep wraps step, whose inputs have the shapes and dtypes of like (one full batch; where
+// graphs are used, the static inputs are allocated like them, on device).
 func NewGraphedStep(device torch.Device, step func(inputs ...*torch.Tensor) error, like ...*torch.Tensor) *GraphedStep {
 	g := &GraphedStep{device: device, step: step}
+	if !device.IsCUDA() {
+		return g
+	}
+	if g.noGraphs = cuda.APIAvailable(); g.noGraphs != nil {
+		return g
+	}
 	for _, t := range like {
 		g.statics = append(g.statics, torch.Zeros(t.Shape(), torch.Options{DType: t.DType(), Device: device}))
-	}
-	if device.IsCUDA() {
-		g.noGraphs = cuda.APIAvailable()
 	}
 	return g
 }
@@ -153,9 +156,12 @@ func NewGraphedStep(device torch.Device, step func(inputs ...*torch.Tensor) erro
 // Eager tells why a step on CUDA runs eagerly instead of as a graph (nil when it does not).
 func (g *GraphedStep) Eager() error { return g.noGraphs }
 
-// Run runs the step on inputs: copied into the static inputs when they have their shapes, else
-// (a last, smaller batch) passed to an eager step.
+// Run runs the step on inputs: on CUDA with graphs, copied into the static inputs when they have
+// their shapes, else (a last, smaller batch) passed to an eager step; elsewhere passed as they are.
 func (g *GraphedStep) Run(inputs ...*torch.Tensor) error {
+	if !g.device.IsCUDA() || g.noGraphs != nil {
+		return g.step(inputs...) // no graph reads the static inputs: no copy
+	}
 	for i, in := range inputs {
 		if !slices.Equal(in.Shape(), g.statics[i].Shape()) {
 			return g.step(inputs...)
@@ -165,9 +171,6 @@ func (g *GraphedStep) Run(inputs ...*torch.Tensor) error {
 		if err := g.statics[i].Copy_(in).Err(); err != nil {
 			return err
 		}
-	}
-	if !g.device.IsCUDA() || g.noGraphs != nil {
-		return g.step(g.statics...)
 	}
 	if g.graph != nil {
 		return g.graph.Replay()
