@@ -117,8 +117,7 @@ func TestResidentImagesAreThePixels(t *testing.T) {
 
 // A graphed step (warm-up, capture, replays) trains exactly as the same step run eagerly: same
 // batches, same weights after 12 steps. On the CPU both are eager and it checks only that Run passes
-// its inputs through;
-// on CUDA it checks the capture.
+// its inputs through; on CUDA it checks the capture.
 func TestGraphedStepMatchesEager(t *testing.T) {
 	dev := torch.CPU
 	if torch.CUDAIsAvailable() {
