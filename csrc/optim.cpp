@@ -4,6 +4,7 @@
 #include "try.h"
 
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h> // at::NoGradGuard: ATen.h no longer brings it in on libtorch 2.x
 #include <torch/version.h>
 
 #include <cmath>
