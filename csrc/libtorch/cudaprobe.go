@@ -2,6 +2,7 @@ package libtorch
 
 import (
 	"crypto/sha256"
+	"debug/elf"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -17,6 +18,11 @@ import (
 // zip expects a CUDA toolkit. ProbeCUDA finds them, compiles cuda.cpp against them and links it into
 // a program with libtorch's libraries, once; only when both work does the build define AECIFAR_CUDA.
 // Otherwise the project still builds, and the CUDA API reports why it is missing.
+//
+// Those headers' inline functions (CUDAStream::synchronize, CUDAEvent, CUDAGraph's) call the CUDA
+// runtime directly, so csrc links libcudart too: the very file libtorch_cuda loads (found from its
+// DT_NEEDED and RUNPATH entries: pip's torch keeps it in an nvidia wheel, the official zip bundles a
+// renamed copy, Debian has it in the multiarch directory), so that the program never loads two.
 
 // cudaSource is the file the probe compiles, relative to the csrc directory.
 const cudaSource = "cuda.cpp"
@@ -55,6 +61,7 @@ func ProbeCUDA(in *Install, csrcDir, cacheDir string, getenv func(string) string
 		in.CUDAAPI = "disabled: no cuda_runtime_api.h in " + strings.Join(CUDAHeaderDirs(in, getenv), ", ") + " (set CUDA_HOME)"
 		return
 	}
+	in.CUDARuntime = findCUDARuntime(in)
 	key, err := probeKey(in, csrcDir)
 	if err != nil {
 		in.CUDAAPI = "disabled: " + err.Error()
@@ -88,11 +95,68 @@ func compileAndLink(in *Install, csrcDir string) string {
 	if err := os.WriteFile(main, []byte("int main() { return 0; }\n"), 0o644); err != nil {
 		return "disabled: " + err.Error()
 	}
-	args = append([]string{main, obj, "-o", prog}, in.ldFlags()...)
+	args = append(append([]string{main, obj, "-o", prog}, in.cudaRuntimeLDFlags()...), in.ldFlags()...)
 	if out, err := exec.Command(cxx(), args...).CombinedOutput(); err != nil {
-		return "disabled: csrc/" + cudaSource + " does not link against libtorch's libraries:\n" + tail(string(out), 15)
+		runtime := "libcudart: " + in.CUDARuntime
+		if in.CUDARuntime == "" {
+			runtime = "libcudart: not found among libtorch_cuda's dependencies"
+		}
+		return "disabled: csrc/" + cudaSource + " does not link against libtorch's libraries (" + runtime + "):\n" + tail(string(out), 15)
 	}
 	return "enabled"
+}
+
+// findCUDARuntime returns the CUDA runtime library libtorch_cuda.so loads, or "" when it names none
+// (a static cudart) or it is not found where the dynamic loader would look for it.
+func findCUDARuntime(in *Install) string {
+	lib, err := filepath.EvalSymlinks(filepath.Join(in.LibDir, "libtorch_cuda.so"))
+	if err != nil {
+		return ""
+	}
+	f, err := elf.Open(lib)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	needed, _ := f.DynString(elf.DT_NEEDED)
+	name := ""
+	for _, n := range needed {
+		if strings.HasPrefix(n, "libcudart") {
+			name = n
+			break
+		}
+	}
+	if name == "" {
+		return ""
+	}
+	var dirs []string
+	for _, tag := range []elf.DynTag{elf.DT_RUNPATH, elf.DT_RPATH} {
+		paths, _ := f.DynString(tag)
+		for _, p := range paths {
+			for _, d := range filepath.SplitList(p) {
+				d = strings.NewReplacer("${ORIGIN}", filepath.Dir(lib), "$ORIGIN", filepath.Dir(lib)).Replace(d)
+				dirs = append(dirs, d)
+			}
+		}
+	}
+	cuda := filepath.Dir(in.CUDAHeaders)
+	dirs = append(dirs, filepath.Dir(lib), in.LibDir, filepath.Join(cuda, "lib64"), filepath.Join(cuda, "lib"),
+		"/usr/local/cuda/lib64", filepath.Join("/usr/lib", multiarch()), filepath.Join("/lib", multiarch()), "/usr/lib64")
+	for _, d := range dirs {
+		if p := filepath.Join(d, name); isFile(p) {
+			return filepath.Clean(p)
+		}
+	}
+	return ""
+}
+
+// cudaRuntimeLDFlags link csrc's CUDA API with the CUDA runtime libtorch_cuda uses.
+func (in *Install) cudaRuntimeLDFlags() []string {
+	if in.CUDARuntime == "" {
+		return nil
+	}
+	dir := filepath.Dir(in.CUDARuntime)
+	return []string{"-L" + dir, "-l:" + filepath.Base(in.CUDARuntime), "-Wl,-rpath," + dir}
 }
 
 // CUDAAPIEnabled tells whether the build compiles csrc's CUDA API.
@@ -102,7 +166,7 @@ func (in *Install) CUDAAPIEnabled() bool { return in.CUDAAPI == "enabled" }
 // the compiler and csrc's sources (cuda.cpp and the headers beside it).
 func probeKey(in *Install, csrcDir string) (string, error) {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\n%s\n", in.baseConfigJSON(), in.CUDAHeaders)
+	fmt.Fprintf(h, "%s\n%s\n%s\n", in.baseConfigJSON(), in.CUDAHeaders, in.CUDARuntime)
 	if out, err := exec.Command(cxx(), "--version").Output(); err == nil {
 		h.Write(out)
 	}

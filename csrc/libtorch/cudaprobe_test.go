@@ -116,3 +116,47 @@ func TestCUDAHeaderDirsPip(t *testing.T) {
 		t.Fatalf("CUDAHeaderDirs = %v, want %v", got, want)
 	}
 }
+
+// csrc's CUDA source calls the CUDA runtime directly (inline functions of libtorch's CUDA headers);
+// the probe links it with the libcudart libtorch_cuda.so loads, found through its DT_NEEDED entry
+// and its $ORIGIN-relative RUNPATH, as in pip's torch, where the runtime lives in an nvidia wheel.
+func TestProbeCUDALinksLibtorchsRuntime(t *testing.T) {
+	in, csrcDir, home := probeFixture(t, "#define CUDART_PROBE 1\n")
+	wheel := filepath.Join(filepath.Dir(in.LibDir), "nvidia", "cuda_runtime", "lib")
+	mustMkdir(t, wheel)
+	src := filepath.Join(t.TempDir(), "cudart.cpp")
+	mustWrite(t, src, "extern \"C\" int cudaProbeRuntime(void) { return 0; }\n")
+	build := func(args ...string) {
+		t.Helper()
+		if out, err := exec.Command(cxx(), args...).CombinedOutput(); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+	}
+	build("-shared", "-fPIC", src, "-Wl,-soname,libcudart.so.12", "-o", filepath.Join(wheel, "libcudart.so.12"))
+	build("-shared", "-x", "c++", "/dev/null", "-o", filepath.Join(in.LibDir, "libtorch_cuda.so"),
+		"-Wl,--no-as-needed", "-L"+wheel, "-l:libcudart.so.12", "-Wl,--enable-new-dtags,-rpath,$ORIGIN/../nvidia/cuda_runtime/lib")
+	mustWrite(t, filepath.Join(csrcDir, "cuda.cpp"),
+		"#ifdef AECIFAR_CUDA\nextern \"C\" int cudaProbeRuntime(void);\nint probe() { return cudaProbeRuntime(); }\n#endif\n")
+
+	ProbeCUDA(in, csrcDir, t.TempDir(), func(k string) string { return map[string]string{"CUDA_HOME": home}[k] }, &bytes.Buffer{})
+	if !in.CUDAAPIEnabled() {
+		t.Fatalf("CUDAAPI = %q, want enabled", in.CUDAAPI)
+	}
+	if want := filepath.Join(wheel, "libcudart.so.12"); in.CUDARuntime != want {
+		t.Fatalf("CUDARuntime = %q, want %q", in.CUDARuntime, want)
+	}
+	flags := csrcFlagsSource(in)
+	if !strings.Contains(flags, "-L"+wheel+" -l:libcudart.so.12 -Wl,-rpath,"+wheel) {
+		t.Fatalf("csrc flags do not link the runtime:\n%s", flags)
+	}
+	if strings.Contains(libGoSource(in), "cudart") {
+		t.Fatal("gotch's flags got csrc's CUDA runtime")
+	}
+
+	// Without the runtime, the same source does not link, and the message says what was missing.
+	build("-shared", "-x", "c++", "/dev/null", "-o", filepath.Join(in.LibDir, "libtorch_cuda.so"))
+	ProbeCUDA(in, csrcDir, t.TempDir(), func(k string) string { return map[string]string{"CUDA_HOME": home}[k] }, &bytes.Buffer{})
+	if in.CUDAAPIEnabled() || in.CUDARuntime != "" || !strings.Contains(in.CUDAAPI, "libcudart: not found") {
+		t.Fatalf("without libcudart: CUDAAPI %q, CUDARuntime %q", in.CUDAAPI, in.CUDARuntime)
+	}
+}
