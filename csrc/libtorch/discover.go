@@ -49,6 +49,7 @@ type Install struct {
 	// CUDA API is compiled ("enabled", or "disabled: " and why).
 	CUDAHeaders string `json:"cuda_headers,omitempty"`
 	CUDAAPI     string `json:"cuda_api,omitempty"`
+	CUDARuntime string `json:"cuda_runtime,omitempty"` // the libcudart libtorch_cuda loads, which csrc's CUDA API links
 }
 
 func (in *Install) String() string {
@@ -223,6 +224,13 @@ func (in *Install) inspect(env Env) error {
 		return fmt.Errorf("no %s", lib)
 	}
 	in.CUDA = isFile(filepath.Join(in.LibDir, "libtorch_cuda.so"))
+	if !in.CUDA {
+		// Debian's python3-torch-cuda keeps symlinks to the multiarch directory's libraries in torch/lib,
+		// but none to libtorch_cuda.so: link from where the libraries really are.
+		if real, err := filepath.EvalSymlinks(lib); err == nil && isFile(filepath.Join(filepath.Dir(real), "libtorch_cuda.so")) {
+			in.LibDir, in.CUDA = filepath.Dir(real), true
+		}
+	}
 	switch env.Getenv("LIBTORCH_CXX11_ABI") {
 	case "0":
 		in.CXX11ABI = false
@@ -268,7 +276,7 @@ func (in *Install) ConfigJSON() []byte {
 // baseConfigJSON is ConfigJSON without ProbeCUDA's results: what discovery alone found.
 func (in *Install) baseConfigJSON() []byte {
 	base := *in
-	base.CUDAHeaders, base.CUDAAPI = "", ""
+	base.CUDAHeaders, base.CUDAAPI, base.CUDARuntime = "", "", ""
 	return base.ConfigJSON()
 }
 
@@ -285,8 +293,8 @@ func (in *Install) cxxFlags() []string {
 }
 
 // cgoFlags returns the #cgo directives that compile and link C++ against this libtorch; extraCPP
-// is added to CPPFLAGS.
-func (in *Install) cgoFlags(opt, extraCPP string) string {
+// is added to CPPFLAGS and extraLD before libtorch's LDFLAGS.
+func (in *Install) cgoFlags(opt, extraCPP string, extraLD []string) string {
 	var b bytes.Buffer
 	abi := "0"
 	if in.CXX11ABI {
@@ -304,7 +312,7 @@ func (in *Install) cgoFlags(opt, extraCPP string) string {
 	fmt.Fprintf(&b, "// #cgo CPPFLAGS: -D_GLIBCXX_USE_CXX11_ABI=%s%s%s\n", abi, inc, extraCPP)
 	fmt.Fprintf(&b, "// #cgo CFLAGS: %s\n", opt)
 	fmt.Fprintf(&b, "// #cgo CXXFLAGS: -std=c++17 %s -Wno-deprecated-declarations\n", opt)
-	fmt.Fprintf(&b, "// #cgo LDFLAGS: %s\n", strings.Join(in.ldFlags(), " "))
+	fmt.Fprintf(&b, "// #cgo LDFLAGS: %s\n", strings.Join(append(extraLD, in.ldFlags()...), " "))
 	return b.String()
 }
 

@@ -72,7 +72,7 @@ func TestDiscoverLIBTORCH(t *testing.T) {
 			if in.LibDir != filepath.Join(dir, "lib") {
 				t.Fatalf("lib dir %s", in.LibDir)
 			}
-			flags := in.cgoFlags("-O1", "")
+			flags := in.cgoFlags("-O1", "", nil)
 			if got := strings.Contains(flags, "-ltorch_cuda"); got != tc.cuda {
 				t.Fatalf("CUDA libraries linked = %v, want %v:\n%s", got, tc.cuda, flags)
 			}
@@ -150,5 +150,35 @@ func TestDiscoverOrder(t *testing.T) {
 	in, err = Discover(env)
 	if err != nil || in.Source != "system" {
 		t.Fatalf("headerless python: %+v, %v", in, err)
+	}
+}
+
+// Debian's python3-torch-cuda: torch/lib holds symlinks into the multiarch directory, but none to
+// libtorch_cuda.so. Discovery links from the real directory, where libtorch_cuda.so is, and builds
+// for CUDA.
+func TestDiscoverPythonSymlinkedLibs(t *testing.T) {
+	env := testEnv(t, nil)
+	multiarch := filepath.Join(env.SystemPrefix, "lib", env.Multiarch)
+	mustMkdir(t, multiarch)
+	for _, l := range []string{"libtorch.so.2.6", "libc10.so.2.6", "libtorch_cpu.so.2.6", "libtorch_cuda.so", "libc10_cuda.so.2.6"} {
+		mustWrite(t, filepath.Join(multiarch, l), "not an ELF file")
+	}
+	site := filepath.Join(env.SystemPrefix, "lib", "python3", "dist-packages", "torch")
+	fakeLibtorch(t, site, "2.6.0", false)
+	for _, l := range []string{"libtorch.so", "libc10.so", "libtorch_cpu.so", "libc10_cuda.so"} {
+		os.Remove(filepath.Join(site, "lib", l))
+		if err := os.Symlink(filepath.Join(multiarch, l+".2.6"), filepath.Join(site, "lib", l)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env.RunPython = func(python, script string) ([]byte, error) {
+		return []byte(`{"version": "2.6.0+debian", "dir": "` + site + `", "abi": true, "cuda": "12.4"}`), nil
+	}
+	in, err := Discover(env)
+	if err != nil || in.Source != "python" || !in.CUDA || in.LibDir != multiarch {
+		t.Fatalf("got %+v, %v; want python, CUDA, libraries from %s", in, err, multiarch)
+	}
+	if flags := strings.Join(in.ldFlags(), " "); !strings.Contains(flags, "-L"+multiarch+" ") || !strings.Contains(flags, "-ltorch_cuda") {
+		t.Fatalf("link flags %s", flags)
 	}
 }
