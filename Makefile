@@ -7,7 +7,10 @@ SHELL := /bin/bash
 # Debian/Ubuntu packages setup installs when missing (as root, with apt): libtorch (CPU), OpenBLAS
 # (without it libtorch falls back to the reference BLAS and Linear layers run 5.6x slower), and the
 # Python original's torch and torchvision, which the parity tests and the benchmarks run.
-APT_PACKAGES ?= libtorch-dev libopenblas0-pthread python3-torch python3-torchvision python3-numpy g++
+# A|B: either package will do and A is installed when neither is. Debian's CUDA builds
+# (libtorch-cuda-dev, python3-torch-cuda, in contrib since Debian 13) conflict with the CPU ones:
+# installing the CPU package would remove them.
+APT_PACKAGES ?= libtorch-dev|libtorch-cuda-dev libopenblas0-pthread python3-torch|python3-torch-cuda python3-torchvision python3-numpy g++
 
 # Where the data lives: an ImageFolder tree (train/, test/) or the CIFAR-10 binary release.
 DATA ?= data/cifar10
@@ -35,7 +38,9 @@ help: ## List the targets
 setup: deps vendor configure ## Install what is missing, vendor the Go modules, adapt gotch to libtorch
 
 deps: ## Install the system packages (Debian/Ubuntu, as root) when missing
-	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	@pkgs='$(APT_PACKAGES)'; missing=$$(for alts in $$pkgs; do \
+		for p in $${alts//|/ }; do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' && continue 2; done; \
+		echo $${alts%%|*}; done); \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ -n "$(LIBTORCH)" ]; then echo "setup: LIBTORCH is set; not installing $$missing"; exit 0; fi; \
 	if ! command -v apt-get >/dev/null; then echo "setup: no apt-get: install libtorch yourself and set LIBTORCH (see README)"; exit 0; fi; \
