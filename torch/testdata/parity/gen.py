@@ -10,7 +10,10 @@ The JSON schema of every file is documented in torch/testing/parity/doc.go.
 
 Numbers are written as float64 JSON numbers (Python's repr of the float, which round-trips);
 float32 tensor values are written exactly (their float64 widening). --check compares
-numbers with |a-b| <= 1e-7 * max(1, |a|, |b|) and everything else exactly.
+numbers with |a-b| <= 1e-7 * max(1, |a|, |b|) and everything else exactly. Under another PyTorch
+version than the one that wrote the files, kernels round differently and a few outputs changed
+(ReduceLROnPlateau's verbose lines are gone in 2.x), so --check then compares numbers within
+CROSS_VERSION_TOL and skips the keys in VERSION_DEPENDENT, and says so.
 
 Runs on one CPU thread (torch.set_num_threads(1), OMP/OpenBLAS threads 1) so that reruns on
 the same machine give the same bits. It needs torch; if the python3 on PATH (pyenv, say)
@@ -42,6 +45,9 @@ from torch import nn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOL = 1e-7
+# Measured against Debian's torch 2.6.0 on fixtures from 1.13: largest difference 5.3e-7.
+CROSS_VERSION_TOL = 1e-5
+VERSION_DEPENDENT = ("torch_version", "stdout")
 
 torch.set_num_threads(1)
 torch.set_default_dtype(torch.float32)
@@ -704,28 +710,30 @@ GENERATORS = {
 }
 
 
-def diff(want, got, path, out):
-    """Appends to out the places where got (regenerated) differs from want (on disk)."""
+def diff(want, got, path, out, tol=TOL, skip=()):
+    """Appends to out the places where got (regenerated) differs from want (on disk): numbers
+    within tol (relative, absolute below 1), dict keys in skip not compared."""
     if len(out) > 20:
         return
     if isinstance(want, bool) or isinstance(got, bool):
         if want is not got:
             out.append("%s: %r != %r" % (path, got, want))
     elif isinstance(want, (int, float)) and isinstance(got, (int, float)):
-        if abs(want - got) > TOL * max(1.0, abs(want), abs(got)):
+        if abs(want - got) > tol * max(1.0, abs(want), abs(got)):
             out.append("%s: %r != %r" % (path, got, want))
     elif isinstance(want, dict) and isinstance(got, dict):
         if list(want) != list(got):
             out.append("%s: keys %s != %s" % (path, list(got), list(want)))
             return
         for k in want:
-            diff(want[k], got[k], path + "." + k, out)
+            if k not in skip:
+                diff(want[k], got[k], path + "." + k, out, tol, skip)
     elif isinstance(want, list) and isinstance(got, list):
         if len(want) != len(got):
             out.append("%s: length %d != %d" % (path, len(got), len(want)))
             return
         for i, (a, b) in enumerate(zip(want, got)):
-            diff(a, b, "%s[%d]" % (path, i), out)
+            diff(a, b, "%s[%d]" % (path, i), out, tol, skip)
     elif want != got:
         out.append("%s: %r != %r" % (path, got, want))
 
@@ -753,15 +761,20 @@ def main():
             print("%s: %s" % (name, e))
             failed = True
             continue
-        out = []
-        diff(want, json.loads(text), name, out)
+        out, tol, skip, note = [], TOL, (), ""
+        made_by = want.get("torch_version") if isinstance(want, dict) else None
+        if made_by is not None and made_by != torch.__version__:
+            tol, skip = CROSS_VERSION_TOL, VERSION_DEPENDENT
+            note = " (written by torch %s, checked with %s: within %g, %s not compared)" % (
+                made_by, torch.__version__, tol, ", ".join(skip))
+        diff(want, json.loads(text), name, out, tol, skip)
         if out:
             failed = True
             print("%s differs from a fresh run (regenerate with gen.py):" % name)
             for line in out[:20]:
                 print("  " + line)
         else:
-            print("%s: ok" % name)
+            print("%s: ok%s" % (name, note))
     return 1 if failed else 0
 
 
