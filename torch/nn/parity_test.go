@@ -191,16 +191,12 @@ func TestDefaultInitMatchesPyTorch(t *testing.T) {
 			m.base().Drop()
 
 			torch.ManualSeed(uint64(c.ManualSeed))
-			var w, b []float64
+			w, b := newSample(), newSample()
 			for i := 0; i < samples; i++ {
 				m := moduleFor(t, c.Module)
 				ps := m.base().Parameters()
-				for _, v := range float32s(t, ps[0]) {
-					w = append(w, float64(v))
-				}
-				for _, v := range float32s(t, ps[1]) {
-					b = append(b, float64(v))
-				}
+				w.add(float32s(t, ps[0]))
+				b.add(float32s(t, ps[1]))
 				m.base().Drop()
 			}
 			checkMoments(t, "weight", w, c.WeightBoundF32, c.Weight)
@@ -209,31 +205,42 @@ func TestDefaultInitMatchesPyTorch(t *testing.T) {
 	}
 }
 
+// sample accumulates the moments and range of draws without keeping them (a Linear(1024, 1024)
+// drawn 300 times is 300M values).
+type sample struct {
+	n        int
+	mean, m2 float64 // Welford's running mean and sum of squared deviations
+	lo, hi   float64
+}
+
+func newSample() *sample { return &sample{lo: math.Inf(1), hi: math.Inf(-1)} }
+
+func (s *sample) add(v []float32) {
+	for _, f := range v {
+		x := float64(f)
+		s.n++
+		d := x - s.mean
+		s.mean += d / float64(s.n)
+		s.m2 += d * (x - s.mean)
+		s.lo, s.hi = math.Min(s.lo, x), math.Max(s.hi, x)
+	}
+}
+
 // checkMoments compares draws from U(-bound, bound) with PyTorch's: range exactly, mean and std
 // within 5 standard errors of the uniform distribution's.
-func checkMoments(t *testing.T, name string, v []float64, bound float64, want parity.Moments) {
+func checkMoments(t *testing.T, name string, s *sample, bound float64, want parity.Moments) {
 	t.Helper()
-	var sum, sq float64
-	lo, hi := math.Inf(1), math.Inf(-1)
-	for _, x := range v {
-		sum += x
-		lo, hi = math.Min(lo, x), math.Max(hi, x)
-	}
-	mean := sum / float64(len(v))
-	for _, x := range v {
-		sq += (x - mean) * (x - mean)
-	}
-	std := math.Sqrt(sq / float64(len(v)))
-	if lo < -bound || hi > bound {
-		t.Errorf("%s: range [%g, %g] exceeds the bound %g", name, lo, hi, bound)
+	std := math.Sqrt(s.m2 / float64(s.n))
+	if s.lo < -bound || s.hi > bound {
+		t.Errorf("%s: range [%g, %g] exceeds the bound %g", name, s.lo, s.hi, bound)
 	}
 	uniformStd := bound / math.Sqrt(3)
-	se := uniformStd / math.Sqrt(float64(len(v)))
-	if math.Abs(mean-want.Mean) > 5*se*math.Sqrt2 {
-		t.Errorf("%s: mean %g, PyTorch %g (standard error %g)", name, mean, want.Mean, se)
+	se := uniformStd / math.Sqrt(float64(s.n))
+	if math.Abs(s.mean-want.Mean) > 5*se*math.Sqrt2 {
+		t.Errorf("%s: mean %g, PyTorch %g (standard error %g)", name, s.mean, want.Mean, se)
 	}
 	// The std of a sample std is about std/sqrt(2n) for a uniform's kurtosis; allow 5 of them.
-	if math.Abs(std-want.Std) > 5*uniformStd*math.Sqrt(2/float64(len(v))) {
+	if math.Abs(std-want.Std) > 5*uniformStd*math.Sqrt(2/float64(s.n)) {
 		t.Errorf("%s: std %g, PyTorch %g", name, std, want.Std)
 	}
 }
