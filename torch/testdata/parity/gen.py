@@ -27,6 +27,7 @@ import json
 import math
 import os
 import sys
+import warnings
 
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"
@@ -637,7 +638,9 @@ PLATEAU_CONFIGS = [
 def plateau_run(lrs, kwargs, metrics):
     dummy = [torch.zeros(1, requires_grad=True) for _ in lrs]
     opt = torch.optim.SGD([{"params": [d], "lr": lr} for d, lr in zip(dummy, lrs)], lr=lrs[0])
-    sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, verbose=True, **kwargs)
+    with warnings.catch_warnings():  # torch 2.x deprecates verbose; 2.6 no longer prints its lines
+        warnings.filterwarnings("ignore", message="The verbose parameter is deprecated")
+        sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, verbose=True, **kwargs)
     buf = io.StringIO()
     run = {"lrs": [[] for _ in lrs], "best": [], "num_bad_epochs": [], "cooldown_counter": []}
     for m in metrics:
