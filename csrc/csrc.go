@@ -24,6 +24,7 @@ import "C"
 
 import (
 	"errors"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -61,8 +62,31 @@ func TakeError(msg unsafe.Pointer) error {
 // ManualSeed seeds libtorch's generators (CPU and every CUDA device), like torch.manual_seed.
 func ManualSeed(seed uint64) error { return errorFrom(C.csrc_manual_seed(C.uint64_t(seed))) }
 
-// SetNumThreads sets libtorch's intra-op thread count, like torch.set_num_threads.
-func SetNumThreads(n int) error { return errorFrom(C.csrc_set_num_threads(C.int(n))) }
+// SetNumThreads sets libtorch's intra-op thread count, like torch.set_num_threads, for every OS
+// thread: each applies it before its next csrc call, or its next torch op through SyncNumThreads.
+func SetNumThreads(n int) error {
+	if err := errorFrom(C.csrc_set_num_threads(C.int(n))); err != nil {
+		return err
+	}
+	threadsSet.Store(true)
+	return nil
+}
+
+// ThreadNumThreads is the calling OS thread's intra-op count as libtorch has it now, without
+// catching up on SetNumThreads: what the thread's next op would use without SyncNumThreads. For tests;
+// lock the goroutine to its thread around the op and this call.
+func ThreadNumThreads() int { return int(C.csrc_thread_num_threads()) }
+
+// threadsSet tells whether SetNumThreads ever succeeded: until then no thread has a count to catch up on.
+var threadsSet atomic.Bool
+
+// SyncNumThreads applies the last SetNumThreads to the calling OS thread if it has not yet. Call it
+// on a locked OS thread before a libtorch op that is not a csrc function (csrc's own functions do it).
+func SyncNumThreads() {
+	if threadsSet.Load() {
+		C.csrc_sync_num_threads()
+	}
+}
 
 // NumThreads is libtorch's intra-op thread count, like torch.get_num_threads.
 func NumThreads() int { return int(C.csrc_get_num_threads()) }

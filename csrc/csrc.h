@@ -25,6 +25,11 @@ char *csrc_cuda_device_count(int *count);
 char *csrc_manual_seed(uint64_t seed);
 char *csrc_set_num_threads(int n);
 int csrc_get_num_threads(void);
+// Applies the last csrc_set_num_threads to the calling OS thread if it has not yet (libtorch's
+// count is per thread). Every csrc function does it first; call it before other libtorch calls.
+void csrc_sync_num_threads(void);
+// The calling OS thread's count as libtorch has it now, without csrc_sync_num_threads (for tests).
+int csrc_thread_num_threads(void);
 
 // Keeps host memory that is freed in the process heap instead of returning it to the OS (glibc's
 // mallopt); returns 0 where the C library refuses.

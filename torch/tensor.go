@@ -106,10 +106,12 @@ func call(name string, f func(out *lib.Ctensor), inputs ...*Tensor) *Tensor {
 	return t
 }
 
-// locked runs f on a locked OS thread and returns the error gotch left for it.
+// locked runs f on a locked OS thread, with the thread count SetNumThreads set, and returns the
+// error gotch left for it.
 func locked(f func()) error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
+	csrc.SyncNumThreads()
 	f()
 	return takeLastErr()
 }
