@@ -29,5 +29,7 @@
 //
 // gotch's C layer leaves an op's error in thread-local storage; every op here locks its goroutine to
 // its OS thread across the call and the read, so an error reaches the goroutine that caused it.
-// libtorch's grad mode is thread-local too: NoGrad locks the OS thread for its whole body.
+// libtorch's grad mode is thread-local too: NoGrad locks the OS thread for its whole body. So is its
+// intra-op thread count (OpenMP's): SetNumThreads records the count, and each OS thread applies it
+// before its next op.
 package torch
