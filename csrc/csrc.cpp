@@ -7,7 +7,6 @@
 #include <torch/cuda.h> // torch::cuda::device_count: stable across libtorch versions
 #include <torch/version.h>
 
-#include <atomic>
 #include <cstdlib>
 #include <malloc.h>
 #include <cstring>
@@ -30,42 +29,18 @@ char *csrc_cuda_device_count(int *count) {
 
 char *csrc_manual_seed(uint64_t seed) { CSRC_TRY(at::manual_seed(seed)); }
 
-// libtorch's intra-op thread count belongs to an OS thread (OpenMP's nthreads ICV): at::set_num_threads
-// sets it for the calling thread and for threads whose first parallel op comes later, never for a
-// thread that already ran one. Go runs a goroutine's calls on whichever OS thread it is on, so a count
-// set on one thread would leave ops on the others at the old one (measured: three threads that had run
-// ops kept 2 after set_num_threads(1), on 1.13 and 2.6). csrc_set_num_threads therefore also records
-// the count under a new generation, and csrc_sync_num_threads, called before every csrc function and
-// every torch op, applies it once to each thread that has not seen that generation.
-namespace {
-std::atomic<int> num_threads{0};
-std::atomic<uint64_t> threads_generation{0};
-thread_local uint64_t threads_seen = 0;
-} // namespace
-
-void csrc_sync_num_threads(void) {
-  uint64_t g = threads_generation.load(std::memory_order_acquire);
-  if (threads_seen == g) {
-    return;
-  }
-  threads_seen = g;
-  try {
-    at::set_num_threads(num_threads.load(std::memory_order_relaxed));
-  } catch (...) {
-    // The count was accepted once by csrc_set_num_threads; nothing to report here.
-  }
-}
+void csrc_sync_num_threads(void) { csrc_threads::sync(); }
 
 char *csrc_set_num_threads(int n) {
   CSRC_TRY({
     at::set_num_threads(n); // rejects n < 1
-    num_threads.store(n, std::memory_order_relaxed);
-    threads_seen = threads_generation.fetch_add(1, std::memory_order_release) + 1;
+    csrc_threads::count.store(n, std::memory_order_relaxed);
+    csrc_threads::seen = csrc_threads::generation.fetch_add(1, std::memory_order_release) + 1;
   });
 }
 
 int csrc_get_num_threads(void) {
-  csrc_sync_num_threads();
+  csrc_threads::sync();
   return at::get_num_threads();
 }
 

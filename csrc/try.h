@@ -4,16 +4,15 @@
 #ifndef AECIFAR_CSRC_TRY_H
 #define AECIFAR_CSRC_TRY_H
 
+#include "threads.h"
+
 #include <cstdlib>
 #include <cstring>
 #include <exception>
 
-// Applies the last csrc_set_num_threads to the calling OS thread if it has not yet (csrc.cpp).
-extern "C" void csrc_sync_num_threads(void);
-
 #define CSRC_TRY(...)                                                          \
   try {                                                                        \
-    csrc_sync_num_threads();                                                   \
+    csrc_threads::sync();                                                      \
     __VA_ARGS__;                                                               \
     return nullptr;                                                            \
   } catch (const std::exception &e) {                                          \
