@@ -139,6 +139,11 @@ func findCUDARuntime(in *Install) string {
 			}
 		}
 	}
+	if in.Source == "python" {
+		// pip's nvidia wheels beside torch, for a wheel whose RPATH does not name them.
+		wheels, _ := filepath.Glob(filepath.Join(filepath.Dir(in.Root), "nvidia", "*", "lib"))
+		dirs = append(dirs, wheels...)
+	}
 	cuda := filepath.Dir(in.CUDAHeaders)
 	dirs = append(dirs, filepath.Dir(lib), in.LibDir, filepath.Join(cuda, "lib64"), filepath.Join(cuda, "lib"),
 		"/usr/local/cuda/lib64", filepath.Join("/usr/lib", multiarch()), filepath.Join("/lib", multiarch()), "/usr/lib64")

@@ -160,3 +160,24 @@ func TestProbeCUDALinksLibtorchsRuntime(t *testing.T) {
 		t.Fatalf("without libcudart: CUDAAPI %q, CUDARuntime %q", in.CUDAAPI, in.CUDARuntime)
 	}
 }
+
+// A pip torch whose libtorch_cuda.so names libcudart without an RPATH to it: the nvidia wheels beside
+// torch are searched.
+func TestFindCUDARuntimeInPipWheels(t *testing.T) {
+	in, _, _ := probeFixture(t, "")
+	in.Source = "python"
+	wheel := filepath.Join(filepath.Dir(in.Root), "nvidia", "cu13", "lib")
+	mustMkdir(t, wheel)
+	build := func(args ...string) {
+		t.Helper()
+		if out, err := exec.Command(cxx(), args...).CombinedOutput(); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+	}
+	build("-shared", "-x", "c++", "/dev/null", "-Wl,-soname,libcudart.so.13", "-o", filepath.Join(wheel, "libcudart.so.13"))
+	build("-shared", "-x", "c++", "/dev/null", "-o", filepath.Join(in.LibDir, "libtorch_cuda.so"),
+		"-Wl,--no-as-needed", "-L"+wheel, "-l:libcudart.so.13")
+	if got, want := findCUDARuntime(in), filepath.Join(wheel, "libcudart.so.13"); got != want {
+		t.Fatalf("findCUDARuntime = %q, want %q", got, want)
+	}
+}
