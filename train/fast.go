@@ -287,8 +287,8 @@ func (a accumulator) take() (float64, error) {
 }
 
 // FastTrainer is one stage's training on the fast path: its optimizer, its graphed step, how a
-// chunk's step inputs are made from dataset indices, and the device-side sum of its losses (each
-// batch's mean loss times its size).
+// chunk's step inputs are made from dataset indices, the device-side sum of its losses (each batch's
+// mean loss times its size), and the learning rate its step was captured with.
 type FastTrainer struct {
 	Step      *GraphedStep
 	Inputs    func(idx *torch.Tensor) []*torch.Tensor // a chunk's step inputs, from its indices
@@ -297,6 +297,29 @@ type FastTrainer struct {
 		Drop()
 	}
 	lossSum accumulator
+	lr      float64
+}
+
+// epoch trains on indices for one epoch, in the order epochOrder draws for seed (each capped at
+// cfg.MaxBatches), and reads back the sum of its losses: the epoch's one synchronisation.
+func (f *FastTrainer) epoch(ctx context.Context, cfg Config, indices []int, seed int, desc string) (batches, images int, lossSum float64, err error) {
+	order := epochOrder(cfg, indices, seed)
+	batches, images, err = fastEpoch(ctx, cfg, f.Step, order, f.Inputs, desc)
+	order.Drop()
+	if err != nil {
+		return batches, images, 0, err
+	}
+	lossSum, err = f.lossSum.take()
+	return batches, images, lossSum, err
+}
+
+// followLR makes the step capture again at its next call when the learning rate (a constant of the
+// captured graph) changed since its capture: after a scheduler step, or a resumed run's restore.
+func (f *FastTrainer) followLR() {
+	if now := f.optimizer.ParamGroups()[0].LR; now != f.lr {
+		f.lr = now
+		f.Step.Invalidate()
+	}
 }
 
 // newFastTrainer wraps step, which trains on a batch (its inputs shaped like like) and returns the
@@ -305,7 +328,7 @@ func newFastTrainer(cfg Config, optimizer interface {
 	stageOptimizer
 	Drop()
 }, inputs func(idx *torch.Tensor) []*torch.Tensor, step func(in ...*torch.Tensor) (*torch.Tensor, error), like ...*torch.Tensor) *FastTrainer {
-	f := &FastTrainer{Inputs: inputs, optimizer: optimizer, lossSum: newAccumulator(cfg.Device)}
+	f := &FastTrainer{Inputs: inputs, optimizer: optimizer, lossSum: newAccumulator(cfg.Device), lr: optimizer.ParamGroups()[0].LR}
 	f.Step = NewGraphedStep(cfg.Device, func(in ...*torch.Tensor) error {
 		s := torch.NewScope()
 		defer s.Close()
@@ -382,32 +405,22 @@ func (r *runState) autoencoderFast(ctx context.Context) error {
 	}
 	defer f.Drop()
 	r.noteEager(f.Step)
-	optimizer := f.optimizer
-	scheduler, first, trainLossMin, err := r.plateau(StageAutoencoder, optimizer)
+	scheduler, first, trainLossMin, err := r.plateau(StageAutoencoder, f.optimizer)
 	if err != nil {
 		return err
 	}
-	lr := optimizer.ParamGroups()[0].LR
+	f.followLR()
 	for epoch := first; epoch <= cfg.AEEpochs; epoch++ {
 		start := time.Now()
-		order := epochOrder(cfg, d.trainIdx, epoch)
-		batches, images, err := fastEpoch(ctx, cfg, f.Step, order, f.Inputs, fmt.Sprintf("autoencoder %d/%d", epoch, cfg.AEEpochs))
-		order.Drop()
-		if err != nil {
-			return err
-		}
-		sum, err := f.lossSum.take()
+		batches, images, sum, err := f.epoch(ctx, cfg, d.trainIdx, epoch, fmt.Sprintf("autoencoder %d/%d", epoch, cfg.AEEpochs))
 		if err != nil {
 			return err
 		}
 		trainLoss := sum / float64(batches) // the blog's division by len(train_loader)
-		if trainLossMin, err = r.endAutoencoderEpoch(epoch, start, images, trainLoss, trainLossMin, optimizer, scheduler); err != nil {
+		if trainLossMin, err = r.endAutoencoderEpoch(epoch, start, images, trainLoss, trainLossMin, f.optimizer, scheduler); err != nil {
 			return err
 		}
-		if now := optimizer.ParamGroups()[0].LR; now != lr {
-			lr = now
-			f.Step.Invalidate() // the rate is a constant of the captured step
-		}
+		f.followLR()
 	}
 	return nil
 }
@@ -450,12 +463,7 @@ func FastAutoencoderEpochs(ctx context.Context, cfg Config, epochs int) (seconds
 	defer f.Drop()
 	for e := 1; e <= epochs; e++ {
 		start := time.Now()
-		order := epochOrder(cfg, d.trainIdx, e)
-		_, n, err := fastEpoch(ctx, cfg, f.Step, order, f.Inputs, "")
-		order.Drop()
-		if err == nil {
-			_, err = f.lossSum.take()
-		}
+		_, n, _, err := f.epoch(ctx, cfg, d.trainIdx, e, "")
 		if err != nil {
 			return nil, nil, err
 		}
@@ -474,23 +482,16 @@ func (r *runState) classifierFast(ctx context.Context) error {
 	}
 	defer f.Drop()
 	r.noteEager(f.Step)
-	optimizer := f.optimizer
-	scheduler, first, validLossMin, err := r.plateau(StageClassifier, optimizer)
+	scheduler, first, validLossMin, err := r.plateau(StageClassifier, f.optimizer)
 	if err != nil {
 		return err
 	}
+	f.followLR()
 	aug := fused.NewFlipRotateResizedCrop()
-	lr := optimizer.ParamGroups()[0].LR
 	for epoch := first; epoch <= cfg.ClfEpochs; epoch++ {
 		start := time.Now()
 		clf.Train(true)
-		order := epochOrder(cfg, d.trainIdx, 1000+epoch)
-		_, trained, err := fastEpoch(ctx, cfg, f.Step, order, f.Inputs, fmt.Sprintf("classifier %d/%d", epoch, cfg.ClfEpochs))
-		order.Drop()
-		if err != nil {
-			return err
-		}
-		sum, err := f.lossSum.take()
+		_, trained, sum, err := f.epoch(ctx, cfg, d.trainIdx, 1000+epoch, fmt.Sprintf("classifier %d/%d", epoch, cfg.ClfEpochs))
 		if err != nil {
 			return err
 		}
@@ -501,7 +502,7 @@ func (r *runState) classifierFast(ctx context.Context) error {
 			val = val[:min(len(val), cfg.MaxBatches*cfg.BatchSize)]
 		}
 		// The blog validates on the augmented training images.
-		order = epochOrder(cfg, val, epoch)
+		order := epochOrder(cfg, val, epoch)
 		ev, err := evaluate(clf, order, func(idx *torch.Tensor) *torch.Tensor { return aug.Apply(d.train, idx) }, d.trainLabels)
 		order.Drop()
 		if err != nil {
@@ -511,13 +512,10 @@ func (r *runState) classifierFast(ctx context.Context) error {
 		ep := classifierEpoch{epoch: epoch, start: start, trained: trained, validated: validated,
 			valBatches: (validated + cfg.BatchSize - 1) / cfg.BatchSize, trainLoss: trainLoss,
 			validLoss: ev.lossSum / float64(validated), valAcc: ev.batchAccuracySum(cfg.BatchSize)}
-		if validLossMin, err = r.endClassifierEpoch(ep, validLossMin, optimizer, scheduler); err != nil {
+		if validLossMin, err = r.endClassifierEpoch(ep, validLossMin, f.optimizer, scheduler); err != nil {
 			return err
 		}
-		if now := optimizer.ParamGroups()[0].LR; now != lr {
-			lr = now
-			f.Step.Invalidate() // the rate is a constant of the captured step
-		}
+		f.followLR()
 	}
 	return nil
 }
