@@ -144,9 +144,9 @@ func findCUDARuntime(in *Install) string {
 		wheels, _ := filepath.Glob(filepath.Join(filepath.Dir(in.Root), "nvidia", "*", "lib"))
 		dirs = append(dirs, wheels...)
 	}
-	cuda := filepath.Dir(in.CUDAHeaders)
+	cuda, triplet := filepath.Dir(in.CUDAHeaders), multiarch()
 	dirs = append(dirs, filepath.Dir(lib), in.LibDir, filepath.Join(cuda, "lib64"), filepath.Join(cuda, "lib"),
-		"/usr/local/cuda/lib64", filepath.Join("/usr/lib", multiarch()), filepath.Join("/lib", multiarch()), "/usr/lib64")
+		"/usr/local/cuda/lib64", filepath.Join("/usr/lib", triplet), filepath.Join("/lib", triplet), "/usr/lib64")
 	for _, d := range dirs {
 		if p := filepath.Join(d, name); isFile(p) {
 			return filepath.Clean(p)
