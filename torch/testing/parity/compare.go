@@ -41,14 +41,16 @@ func Compare[T float32 | float64](got []T, want []float64, tol Tol) error {
 		bad, len(want), tol.Abs, tol.Rel, worst, float64(got[worst]), want[worst], math.Abs(float64(got[worst])-want[worst]))
 }
 
-// Summarize computes the Summary of values the way gen.py does (float64 sum and sum of
-// squares, first five values), for comparison with a recorded one.
+// Summarize computes the Summary of values the way gen.py does (float64 sums, largest
+// magnitude, first five values), for comparison with a recorded one.
 func Summarize[T float32 | float64](name string, values []T) Summary {
 	s := Summary{Name: name}
 	for i, v := range values {
 		x := float64(v)
 		s.Sum += x
+		s.SumAbs += math.Abs(x)
 		s.SumSq += x * x
+		s.AbsMax = max(s.AbsMax, math.Abs(x))
 		if i < 5 {
 			s.First = append(s.First, x)
 		}

@@ -65,13 +65,16 @@ type Output struct {
 	Values []float64 `json:"values"`
 }
 
-// Summary describes a large tensor by a few numbers: the float64 sum and sum of squares of
-// its float32 values, and its first five values.
+// Summary describes a large tensor by a few numbers: the float64 sum of its float32 values with
+// the sum of their magnitudes (the scale of a sum whose terms cancel), the sum of squares, the
+// largest magnitude and the first five values.
 type Summary struct {
-	Name  string    `json:"name"`
-	Sum   float64   `json:"sum"`
-	SumSq float64   `json:"sum_sq"`
-	First []float64 `json:"first"`
+	Name   string    `json:"name"`
+	Sum    float64   `json:"sum"`
+	SumAbs float64   `json:"sum_abs"`
+	SumSq  float64   `json:"sum_sq"`
+	AbsMax float64   `json:"abs_max"`
+	First  []float64 `json:"first"`
 }
 
 // ---- det.json ----
@@ -129,6 +132,7 @@ type LayerCase struct {
 	Output     Output       `json:"output"`
 	LossWeight DetTensor    `json:"loss_weight"`
 	Loss       float64      `json:"loss"`
+	LossAbs    float64      `json:"loss_abs"` // sum of |output * LossWeight|: the scale of Loss
 	Note       string       `json:"note,omitempty"`
 }
 
