@@ -1,9 +1,15 @@
 #!/usr/bin/env python3
 """Writes the expected values the datasets tests compare against.
 
-Run from this directory with Debian's Python (torchvision 0.14.1, Pillow 9.4):
+Run with Debian's Python (torchvision 0.14.1, Pillow 9.4):
 
-    /usr/bin/python3 gen.py [CIFAR10_DIR]
+    /usr/bin/python3 gen.py [CIFAR10_DIR]   # rewrite the files below
+    /usr/bin/python3 gen.py --check         # regenerate in a temporary directory and compare
+
+--check writes nothing here: it regenerates every file in a temporary directory (from the same
+cifar/ JPEGs) and compares them byte for byte with the checked-in ones. Under another Pillow
+or torchvision than the ones that wrote them (versions.json), encoders and decoders may differ,
+so it then reports the differences without failing, and says so.
 
 CIFAR10_DIR (an ImageFolder root with train/ and test/) is read only to copy
 the four CIFAR-10 JPEGs in cifar/ when they are missing. Everything else is
@@ -18,10 +24,15 @@ synthetic and written from scratch:
   tree_empty/   a tree whose class "empty" holds no image, and in
   tree_empty.json  the FileNotFoundError message torchvision raises for it
 """
+import filecmp
 import json
 import os
 import shutil
 import sys
+import tempfile
+
+import PIL
+import torchvision
 
 import numpy as np
 from PIL import Image
@@ -148,13 +159,72 @@ def write_tree():
             json.dump({"error": str(e)}, fp, indent=1)
 
 
-def main():
-    os.chdir(HERE)
-    copy_cifar(sys.argv[1] if len(sys.argv) > 1 else os.environ.get("CIFAR10_DIR"))
+# What the generators write, relative to their directory: compared by --check.
+GENERATED = ["modes", "decode.json", "decode.bin", "tree", "tree.json", "tree_empty", "tree_empty.json",
+             "versions.json"]
+
+
+def versions():
+    return {"pillow": PIL.__version__, "torchvision": torchvision.__version__}
+
+
+def generate():
+    """Writes every generated file into the current directory, which holds cifar/."""
     write_modes()
     write_decode()
     write_tree()
+    with open("versions.json", "w") as fp:
+        json.dump(versions(), fp, indent=1, sort_keys=True)
+        fp.write("\n")
+
+
+def files_under(root, names):
+    out = set()
+    for name in names:
+        path = os.path.join(root, name)
+        if os.path.isdir(path):
+            for d, _, fs in os.walk(path):
+                out.update(os.path.relpath(os.path.join(d, f), root) for f in fs)
+        elif os.path.exists(path):
+            out.add(name)
+    return out
+
+
+def check():
+    """Regenerates into a temporary directory and compares it with HERE; returns the exit code."""
+    with open(os.path.join(HERE, "versions.json")) as fp:
+        made_by = json.load(fp)
+    with tempfile.TemporaryDirectory() as tmp:
+        shutil.copytree(os.path.join(HERE, "cifar"), os.path.join(tmp, "cifar"))
+        cwd = os.getcwd()
+        os.chdir(tmp)
+        try:
+            generate()
+        finally:
+            os.chdir(cwd)
+        want, got = files_under(HERE, GENERATED), files_under(tmp, GENERATED)
+        bad = sorted(want ^ got) + sorted(f for f in want & got if f != "versions.json" and
+                                          not filecmp.cmp(os.path.join(HERE, f), os.path.join(tmp, f), shallow=False))
+    rel = os.path.relpath(HERE)
+    if made_by != versions():
+        print("%s: written with %s, checked with %s: %d of %d files differ, not compared exactly" % (
+            rel, made_by, versions(), len(bad), len(want)))
+        return 0
+    if bad:
+        print("%s differs from a fresh run (regenerate with gen.py): %s" % (rel, ", ".join(bad[:20])))
+        return 1
+    print("%s: ok (%d files)" % (rel, len(want)))
+    return 0
+
+
+def main():
+    if sys.argv[1:] == ["--check"]:
+        return check()
+    os.chdir(HERE)
+    copy_cifar(sys.argv[1] if len(sys.argv) > 1 else os.environ.get("CIFAR10_DIR"))
+    generate()
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

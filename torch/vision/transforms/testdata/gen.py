@@ -1,9 +1,15 @@
 #!/usr/bin/env python3
 """Writes the expected values the transforms tests compare against.
 
-Run from this directory with Debian's Python (torchvision 0.14.1, Pillow 9.4):
+Run with Debian's Python (torchvision 0.14.1, Pillow 9.4):
 
-    /usr/bin/python3 gen.py
+    /usr/bin/python3 gen.py           # rewrite the files below
+    /usr/bin/python3 gen.py --check   # regenerate in a temporary directory and compare
+
+--check writes nothing here: it regenerates every file in a temporary directory and compares
+them byte for byte with the checked-in ones. Under another Pillow, torchvision or torch than the
+ones that wrote them (versions.json), resampling may differ, so it then reports the differences
+without failing, and says so.
 
 Inputs (written here so that Go reads exactly PIL's pixels, isolating the
 transforms from JPEG decoding):
@@ -15,10 +21,17 @@ Outputs:
                    images.bin.gz, float32 CHW tensors at "offset" (in floats)
                    in tensors.bin.gz
   fallback.json    RandomResizedCrop.get_params boxes when no attempt fits
+  versions.json    the Pillow, torchvision and torch that wrote them
 """
+import filecmp
 import gzip
 import json
 import os
+import sys
+import tempfile
+
+import PIL
+import torchvision
 
 import numpy as np
 import torch
@@ -27,7 +40,7 @@ from torchvision.transforms import InterpolationMode, RandomResizedCrop
 from torchvision.transforms import functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-CIFAR = "../../datasets/testdata/cifar"
+CIFAR = os.path.join(HERE, "..", "..", "datasets", "testdata", "cifar")
 MEAN = (0.4914, 0.4822, 0.4465)
 STD = (0.247, 0.243, 0.261)
 MODES = {
@@ -88,8 +101,12 @@ class Writer:
             fp.write(b"".join(self.tensors))
 
 
-def main():
-    os.chdir(HERE)
+def generate():
+    """Writes every file into the current directory."""
+    torch.manual_seed(0)
+    with open("versions.json", "w") as fp:
+        json.dump(versions(), fp, indent=1, sort_keys=True)
+        fp.write("\n")
     cifar, synth = write_inputs()
     load = lambda name: Image.open(name).convert("RGB")
     w = Writer()
@@ -185,6 +202,48 @@ def main():
         json.dump(fallback, fp, indent=0)
 
 
+def versions():
+    return {"pillow": PIL.__version__, "torch": torch.__version__, "torchvision": torchvision.__version__}
+
+
+def generated(root):
+    names = ["cases.json", "fallback.json", "images.bin.gz", "tensors.bin.gz", "versions.json"]
+    return set(names + [f for f in os.listdir(root) if f.startswith("input_") and f.endswith(".png")])
+
+
+def check():
+    """Regenerates into a temporary directory and compares it with HERE; returns the exit code."""
+    with open(os.path.join(HERE, "versions.json")) as fp:
+        made_by = json.load(fp)
+    with tempfile.TemporaryDirectory() as tmp:
+        cwd = os.getcwd()
+        os.chdir(tmp)
+        try:
+            generate()
+        finally:
+            os.chdir(cwd)
+        want, got = generated(HERE), generated(tmp)
+        bad = sorted(want ^ got) + sorted(f for f in want & got if f != "versions.json" and
+                                          not filecmp.cmp(os.path.join(HERE, f), os.path.join(tmp, f), shallow=False))
+    rel = os.path.relpath(HERE)
+    if made_by != versions():
+        print("%s: written with %s, checked with %s: %d of %d files differ, not compared exactly" % (
+            rel, made_by, versions(), len(bad), len(want)))
+        return 0
+    if bad:
+        print("%s differs from a fresh run (regenerate with gen.py): %s" % (rel, ", ".join(bad[:20])))
+        return 1
+    print("%s: ok (%d files)" % (rel, len(want)))
+    return 0
+
+
+def main():
+    if sys.argv[1:] == ["--check"]:
+        return check()
+    os.chdir(HERE)
+    generate()
+    return 0
+
+
 if __name__ == "__main__":
-    torch.manual_seed(0)
-    main()
+    sys.exit(main())
