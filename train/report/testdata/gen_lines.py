@@ -1,7 +1,10 @@
 """Generates lines.json: the blog's test report, printed by Python exactly as the blog does.
 
-Run from train/report:  /usr/bin/python3 testdata/gen_lines.py > testdata/lines.json
-(needs numpy; report_test.go also runs it, when it can, to check the checked-in table is current).
+    /usr/bin/python3 train/report/testdata/gen_lines.py           # rewrite lines.json beside it
+    /usr/bin/python3 train/report/testdata/gen_lines.py --check   # compare a fresh table with it
+
+(needs numpy; `make test` runs --check, and results_test.go's TestLinesTableIsCurrent does too when
+it can). The lines are strings Python prints, so the comparison is exact; --check writes nothing.
 
 Each case is a list of (class, correct, total); the expected lines are what the blog's loop prints
 (with the PyTorch CIFAR-10 tutorial's branch for a class with no examples), split on newlines.
@@ -9,6 +12,8 @@ Each case is a list of (class, correct, total); the expected lines are what the 
 import contextlib
 import io
 import json
+import os
+import sys
 
 import numpy as np
 
@@ -49,13 +54,33 @@ def report(rows):
     return out.getvalue().rstrip('\n').split('\n')
 
 
-cases = []
-for name, rows in CASES.items():
-    cases.append({
-        "name": name,
-        "classes": [r[0] for r in rows],
-        "correct": [r[1] for r in rows],
-        "total": [r[2] for r in rows],
-        "lines": report(rows),
-    })
-print(json.dumps(cases, indent=1, ensure_ascii=False))
+def table():
+    cases = []
+    for name, rows in CASES.items():
+        cases.append({
+            "name": name,
+            "classes": [r[0] for r in rows],
+            "correct": [r[1] for r in rows],
+            "total": [r[2] for r in rows],
+            "lines": report(rows),
+        })
+    return json.dumps(cases, indent=1, ensure_ascii=False) + "\n"
+
+
+def main():
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lines.json")
+    text = table()
+    if sys.argv[1:] == ["--check"]:
+        with open(path, encoding="utf-8") as f:
+            if f.read() != text:
+                print("%s differs from a fresh run (regenerate with gen_lines.py)" % os.path.relpath(path))
+                return 1
+        print("%s: ok" % os.path.relpath(path))
+        return 0
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
