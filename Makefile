@@ -62,15 +62,33 @@ build: setup ## Build the binaries into bin/
 vet: setup
 	go vet ./...
 
-test: setup ## Run the tests (Go, parity against PyTorch, the Python original's self-test)
+# What a test run may not change: the status of every file git sees, and the content of the changed
+# and untracked ones. `make test` fails if its steps change it.
+TREE_STATE = { git status --porcelain=v1 --untracked-files=all; git diff HEAD --binary | sha256sum; \
+	git ls-files -z --others --exclude-standard | xargs -0r sha256sum; }
+
+test: setup ## Run the tests: fixture checks, the Python original's self-test, vet, staticcheck, go test (and -race), a skip summary
+	@mkdir -p build/test && $(TREE_STATE) > build/test/tree-before
 	@py="$(PYTHON_WITH_TORCH)"; \
 	if [ -z "$$py" ]; then echo "test: no python3 with torch: parity fixtures and the Python original not checked"; exit 0; fi; \
 	echo "test: Python with torch: $$py"; \
-	for g in $$(find torch -path '*/testdata/*' -name gen.py); do "$$py" $$g --check || exit 1; done; \
+	for g in $$(find torch train -path '*/testdata/*' -name 'gen*.py' | sort); do "$$py" $$g --check || exit 1; done; \
 	"$$py" -m unittest discover -s bench/python -p 'test_*.py'
 	go vet ./...
-	PYTHON="$(PYTHON_WITH_TORCH)" go test $(TESTFLAGS) ./...
-	go test -race -short ./torch/ ./torch/utils/data/ ./torch/internal/ptfile/ ./train/report/ ./internal/...
+	go tool staticcheck ./...
+	@go build -o build/test/testsummary ./internal/testsummary
+	$(call go_test,go-test,$(TESTFLAGS) ./...)
+	$(call go_test,go-test-race,-race -short ./...)
+	@build/test/testsummary -echo=false -title "go test -race -short" < build/test/go-test-race.json
+	@build/test/testsummary -echo=false -title "go test" < build/test/go-test.json
+	@$(TREE_STATE) > build/test/tree-after; if ! cmp -s build/test/tree-before build/test/tree-after; then \
+		echo "test: the tests changed the working tree:"; git status --short; exit 1; fi
+
+# $(call go_test,NAME,ARGS): runs go test -json ARGS, keeping its stream in build/test/NAME.json and
+# echoing what plain go test prints; on failure it ends with the summary.
+go_test = @echo 'go test $(strip $(2))'; set -o pipefail; PYTHON="$(PYTHON_WITH_TORCH)" go test -json $(2) \
+	| tee build/test/$(1).json | build/test/testsummary -summary=false \
+	|| { build/test/testsummary -echo=false -title 'go test $(strip $(2))' < build/test/$(1).json; exit 1; }
 
 FUZZTIME ?= 30s
 

@@ -41,7 +41,6 @@ type (
 	// pyStorageType is a torch.<X>Storage class; dtype is resolved when a
 	// persistent id uses it, so an unknown one is reported by name.
 	pyStorageType struct{ name string }
-	pyMark        struct{}
 )
 
 // storageRef is what BINPERSID yields: a typed view of a data/<key> record.

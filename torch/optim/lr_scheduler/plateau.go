@@ -1,6 +1,6 @@
 // Package lr_scheduler mirrors torch.optim.lr_scheduler. Its name keeps PyTorch's underscore so that
 // ported code reads `lr_scheduler.NewReduceLROnPlateau(...)` as the Python reads.
-package lr_scheduler //nolint:revive // named after torch.optim.lr_scheduler
+package lr_scheduler
 
 import (
 	"fmt"
@@ -88,9 +88,9 @@ func NewReduceLROnPlateau(opt optim.Optimizer, options ...Option) (*ReduceLROnPl
 	case s.Factor >= 1.0:
 		return nil, fmt.Errorf("lr_scheduler.ReduceLROnPlateau: Factor should be < 1.0")
 	case s.Mode != "min" && s.Mode != "max":
-		return nil, fmt.Errorf("lr_scheduler.ReduceLROnPlateau: mode %s is unknown!", s.Mode)
+		return nil, fmt.Errorf("lr_scheduler.ReduceLROnPlateau: mode %s is unknown", s.Mode)
 	case s.ThresholdMode != "rel" && s.ThresholdMode != "abs":
-		return nil, fmt.Errorf("lr_scheduler.ReduceLROnPlateau: threshold mode %s is unknown!", s.ThresholdMode)
+		return nil, fmt.Errorf("lr_scheduler.ReduceLROnPlateau: threshold mode %s is unknown", s.ThresholdMode)
 	case len(s.MinLRs) == 1:
 		v := s.MinLRs[0]
 		s.MinLRs = make([]float64, n)

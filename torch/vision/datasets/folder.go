@@ -166,6 +166,7 @@ func findClasses(root string) ([]string, error) {
 		}
 	}
 	if len(classes) == 0 {
+		//lint:ignore ST1005 torchvision's own message, capitalised as it is
 		return nil, fmt.Errorf("Couldn't find any class folder in %s: %w", root, fs.ErrNotExist)
 	}
 	slices.Sort(classes)
