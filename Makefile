@@ -97,9 +97,8 @@ fuzz: setup ## Run each fuzz target for FUZZTIME (checkpoint reader, image decod
 	go test -run '^$$' -fuzz '^FuzzPickle$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./torch/internal/ptfile/
 	go test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./torch/vision/datasets/
 
-run: build ## Run the main job: the seed's recipe on CIFAR-10 in $(DATA), outputs in $(OUT)
-	@test -d "$(DATA)" || { echo "run: no data in $(DATA): run 'make data' or set DATA=<dir>"; exit 1; }
-	bin/aecifar run --data "$(DATA)" --out "$(OUT)" $(ARGS)
+run: build ## Run the main job: the seed's recipe on CIFAR-10 in $(DATA) (downloaded when missing), outputs in $(OUT)
+	bin/aecifar run --download --data "$(DATA)" --out "$(OUT)" $(ARGS)
 
 # CIFAR-10 as an ImageFolder tree (train/) for the epoch benchmarks; unset skips them.
 CIFAR10_DIR ?=

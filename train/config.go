@@ -27,6 +27,8 @@ type Config struct {
 	MaxBatches int
 	// Resume continues the interrupted run in OutDir from its last completed epoch.
 	Resume bool
+	// Download fetches CIFAR-10 into DataDir first when it holds no data (see Download).
+	Download bool
 	// Fast keeps the data on the device, augments it there and, on CUDA, replays each training step
 	// as a CUDA graph (see fast.go). Same models and recipe; another augmentation sampler.
 	Fast bool

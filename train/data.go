@@ -1,6 +1,7 @@
 package train
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -83,6 +84,34 @@ func openDatasets(dir string, trainT, testT transforms.Transform) (train, test d
 		return nil, nil, nil, err
 	}
 	return tr, te, tr.Classes, nil
+}
+
+// Download puts CIFAR-10's binary release in cfg.DataDir when that directory holds no data (no
+// train/ or test/ folder, no cifar-10-batches-bin/), as torchvision's download=True does: the
+// official archive, its MD5 checked, unpacked atomically, with a progress bar on cfg.Progress.
+// Data already there, in either form, is left alone. Its error is one line naming the ways to
+// provide the data by hand.
+func Download(ctx context.Context, cfg Config) error {
+	dir := cfg.DataDir
+	if isDir(filepath.Join(dir, "train")) || isDir(filepath.Join(dir, "test")) || fileExists(filepath.Join(dir, "batches.meta.txt")) {
+		return nil
+	}
+	progress := cfg.Progress
+	if cfg.Quiet {
+		progress = nil
+	}
+	if err := datasets.DownloadCIFAR10(ctx, dir, datasets.DownloadOptions{Progress: progress}); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("no CIFAR-10 in %s and downloading it failed (%w); unpack a local cifar-10-binary.tar.gz with `make data CIFAR10_ARCHIVE=FILE` (aecifar data --archive FILE), or point DATA=dir (--data DIR) at a copy", dir, err)
+	}
+	return nil
+}
+
+func fileExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.Mode().IsRegular()
 }
 
 func isDir(p string) bool {

@@ -105,6 +105,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&cfg.ClfEpochs, "clf-epochs", cfg.ClfEpochs, "classifier `epochs` (the blog's n_epochs = 40)")
 	fs.IntVar(&cfg.MaxBatches, "max-batches", 0, "cap every training and validation epoch at `N` batches (0: no cap; for smoke runs)")
 	fs.BoolVar(&cfg.Resume, "resume", false, "continue the interrupted run in --out from its last completed epoch")
+	fs.BoolVar(&cfg.Download, "download", false, "download CIFAR-10 into --data first when it holds no data (torchvision's download=True)")
 	fs.BoolVar(&cfg.Fast, "fast", false, "keep the data on the device, augment it there and, on CUDA, replay each training step as a CUDA graph (same models and recipe, another augmentation sampler)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -127,6 +128,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 	cfg.Device = d
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if cfg.Download {
+		if err := train.Download(ctx, cfg); err != nil {
+			if errors.Is(err, context.Canceled) {
+				return errors.New("interrupted while downloading CIFAR-10; nothing partial was kept")
+			}
+			return err
+		}
+	}
 	_, err = train.Run(ctx, cfg, st, *weights)
 	if errors.Is(err, context.Canceled) {
 		return fmt.Errorf("interrupted: the last completed epoch is saved in %s; continue with the same flags and --resume", cfg.OutDir)

@@ -128,24 +128,38 @@ func checkCIFAR10(root string) error {
 	return nil
 }
 
+// DownloadOptions are the keyword arguments of the download functions.
+type DownloadOptions struct {
+	// Progress receives torchvision's "Downloading URL to FILE" and "Extracting FILE to DIR"
+	// lines and, when it is a terminal, a progress bar of the transfer. nil prints nothing.
+	Progress io.Writer
+}
+
 // DownloadCIFAR10 makes root/cifar-10-batches-bin exist and be complete:
 // it downloads CIFAR10URL to root/cifar-10-binary.tar.gz unless a copy with
 // the right MD5 is there, checks CIFAR10MD5, and extracts into a temporary
 // folder that is renamed into place only once complete, so an interrupted
 // run never leaves a half-written dataset. Data already present and complete
 // is left alone.
-func DownloadCIFAR10(ctx context.Context, root string) error {
+func DownloadCIFAR10(ctx context.Context, root string, opts ...DownloadOptions) error {
 	if checkCIFAR10(root) == nil {
 		return nil
+	}
+	var o DownloadOptions
+	if len(opts) > 0 {
+		o = opts[0]
 	}
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return fmt.Errorf("datasets: CIFAR10: %w", err)
 	}
 	archive := filepath.Join(root, cifarArchive)
 	if sum, err := fileMD5(archive); err != nil || sum != CIFAR10MD5 {
-		if err := download(ctx, CIFAR10URL, archive, CIFAR10MD5); err != nil {
+		if err := download(ctx, CIFAR10URL, archive, CIFAR10MD5, o.Progress); err != nil {
 			return fmt.Errorf("datasets: CIFAR10: %w", err)
 		}
+	}
+	if o.Progress != nil {
+		fmt.Fprintf(o.Progress, "Extracting %s to %s\n", archive, root)
 	}
 	if err := extractCIFAR10(archive, root); err != nil {
 		return fmt.Errorf("datasets: CIFAR10: extracting %s: %w", archive, err)
@@ -167,8 +181,8 @@ func fileMD5(name string) (string, error) {
 }
 
 // download fetches url into dst with atomicfile.Write, so dst is replaced only by a complete file
-// whose MD5 is wantMD5.
-func download(ctx context.Context, url, dst, wantMD5 string) error {
+// whose MD5 is wantMD5. progress, when not nil, gets torchvision's line and a progress bar.
+func download(ctx context.Context, url, dst, wantMD5 string, progress io.Writer) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return err
@@ -182,9 +196,14 @@ func download(ctx context.Context, url, dst, wantMD5 string) error {
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("downloading %s: server answered %s", url, resp.Status)
 	}
+	if progress != nil {
+		fmt.Fprintf(progress, "Downloading %s to %s\n", url, dst)
+	}
+	bar := newByteBar(progress, resp.ContentLength, filepath.Base(dst))
+	defer bar.finish()
 	return atomicfile.Write(dst, func(w io.Writer) error {
 		h := md5.New()
-		if _, err := io.Copy(io.MultiWriter(w, h), resp.Body); err != nil {
+		if _, err := io.Copy(io.MultiWriter(w, h, bar), resp.Body); err != nil {
 			return fmt.Errorf("downloading %s: %w", url, err)
 		}
 		if got := hex.EncodeToString(h.Sum(nil)); got != wantMD5 {
