@@ -152,7 +152,7 @@ func timeSteps(o Options, step func() error) (float64, error) {
 // that matters on the CPU.
 func sync(d torch.Device) {
 	if d.IsCUDA() {
-		t := torch.Zeros([]int64{1}, torch.Options{Device: d})
+		t := torch.Zeros([]int64{1}, torch.ZerosOptions{Device: d})
 		t.Item()
 		t.Drop()
 	}
@@ -170,7 +170,7 @@ func aeStep(o Options) (float64, error) {
 	}
 	defer opt.Drop()
 	lossFn := nn.NewMSELoss()
-	x := torch.Randn([]int64{int64(o.Batch), 3, 32, 32}, torch.Options{Device: o.Device})
+	x := torch.Randn([]int64{int64(o.Batch), 3, 32, 32}, torch.RandnOptions{Device: o.Device})
 	defer x.Drop()
 	return timeSteps(o, func() error {
 		s := torch.NewScope()
@@ -195,7 +195,7 @@ func clfStep(o Options) (float64, error) {
 	}
 	defer opt.Drop()
 	criterion := nn.NewCrossEntropyLoss()
-	x := torch.Randn([]int64{int64(o.Batch), 3, 32, 32}, torch.Options{Device: o.Device})
+	x := torch.Randn([]int64{int64(o.Batch), 3, 32, 32}, torch.RandnOptions{Device: o.Device})
 	defer x.Drop()
 	labels := make([]int64, o.Batch)
 	for i := range labels {
@@ -223,7 +223,7 @@ func infer(o Options, classifier bool) (float64, error) {
 	if classifier {
 		m = clf
 	}
-	x := torch.Randn([]int64{1024, 3, 32, 32}, torch.Options{Device: o.Device})
+	x := torch.Randn([]int64{1024, 3, 32, 32}, torch.RandnOptions{Device: o.Device})
 	defer x.Drop()
 	var secs float64
 	torch.NoGrad(func() {
@@ -293,7 +293,7 @@ func aeEpoch(o Options) (secs float64, batches, images int, err error) {
 // the loss summed on the device, replayed as a CUDA graph on CUDA.
 func stepFast(o Options, classifier bool) (float64, error) {
 	const n = 4096 // resident random images
-	images := torch.Rand([]int64{n, 3, 32, 32}, torch.Options{Device: o.Device}).MulScalar(255).ToDType(torch.Uint8)
+	images := torch.Rand([]int64{n, 3, 32, 32}, torch.RandOptions{Device: o.Device}).MulScalar(255).ToDType(torch.Uint8)
 	defer images.Drop()
 	labels := make([]int64, n)
 	for i := range labels {

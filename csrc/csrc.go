@@ -26,6 +26,9 @@ import (
 	"errors"
 	"sync/atomic"
 	"unsafe"
+
+	// gen_ops.c calls gotch's C layer: its package links it.
+	_ "github.com/sugarme/gotch/libtch"
 )
 
 // errorFrom turns an error string returned by csrc into an error and frees it.

@@ -58,7 +58,7 @@ func (c linearCase) run() error {
 	defer s.Close()
 	x := s.Attach(FromSlice(xs, c.rows, c.k))
 	w := s.Attach(FromSlice(ws, c.out, c.wk))
-	y := Linear(x, w, nil)
+	y := Linear(x, w)
 	got, err := y.Float32s()
 	if c.valid() {
 		if err != nil {

@@ -95,49 +95,6 @@ func FromSlicePinned[T Element](data []T, shape ...int64) *Tensor {
 // Scalar is a 0-dimensional tensor holding v.
 func Scalar[T Element](v T) *Tensor { return FromSlice([]T{v}) }
 
-// Options are a new tensor's dtype and device, defaulting to float32 on the CPU like PyTorch's.
-type Options struct {
-	DType  DType
-	Device Device
-}
-
-func opts(o []Options) (int32, int32) {
-	if len(o) == 0 {
-		return Float32.code(), -1
-	}
-	return o[0].DType.code(), o[0].Device.code()
-}
-
-// Zeros is torch.zeros(shape); pass Options for another dtype or device.
-func Zeros(shape []int64, o ...Options) *Tensor {
-	k, d := opts(o)
-	return call("zeros", func(out *lib.Ctensor) { lib.AtgZeros(out, nonEmpty(shape), len(shape), k, d) })
-}
-
-// Ones is torch.ones(shape).
-func Ones(shape []int64, o ...Options) *Tensor {
-	k, d := opts(o)
-	return call("ones", func(out *lib.Ctensor) { lib.AtgOnes(out, nonEmpty(shape), len(shape), k, d) })
-}
-
-// Empty is torch.empty(shape).
-func Empty(shape []int64, o ...Options) *Tensor {
-	k, d := opts(o)
-	return call("empty", func(out *lib.Ctensor) { lib.AtgEmpty(out, nonEmpty(shape), len(shape), k, d) })
-}
-
-// Rand is torch.rand(shape): uniform on [0, 1).
-func Rand(shape []int64, o ...Options) *Tensor {
-	k, d := opts(o)
-	return call("rand", func(out *lib.Ctensor) { lib.AtgRand(out, nonEmpty(shape), len(shape), k, d) })
-}
-
-// Randn is torch.randn(shape): standard normal.
-func Randn(shape []int64, o ...Options) *Tensor {
-	k, d := opts(o)
-	return call("randn", func(out *lib.Ctensor) { lib.AtgRandn(out, nonEmpty(shape), len(shape), k, d) })
-}
-
 // nonEmpty gives libtch's generated wrappers, which take &s[0], a valid pointer for empty shapes.
 func nonEmpty(s []int64) []int64 {
 	if len(s) == 0 {

@@ -33,3 +33,5 @@
 // intra-op thread count (OpenMP's): SetNumThreads records the count, and each OS thread applies it
 // before its next op.
 package torch
+
+//go:generate go run ./internal/gen

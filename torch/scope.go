@@ -95,3 +95,6 @@ func (s *Scope) Close() {
 		}
 	}
 }
+
+// currentScope is the scope WithScope made current on this goroutine, if any.
+func currentScope() *Scope { return nil }

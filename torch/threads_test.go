@@ -16,7 +16,7 @@ func TestSetNumThreadsReachesEveryThread(t *testing.T) {
 	if err := SetNumThreads(2); err != nil {
 		t.Fatal(err)
 	}
-	x := Ones([]int64{4}, Options{})
+	x := Ones([]int64{4})
 	defer x.Drop()
 	torchOp := func() { x.AddScalar(1).Drop() }
 	type request struct {

@@ -104,7 +104,7 @@ func upload(ctx context.Context, ds data.Dataset, device torch.Device) (images, 
 	if err := it.Err(); err != nil {
 		return nil, nil, err
 	}
-	images, labels = torch.Cat(xs, 0), torch.Cat(ys, 0)
+	images, labels = torch.Cat(xs), torch.Cat(ys)
 	if err := firstErr(images, labels); err != nil {
 		images.Drop()
 		labels.Drop()
@@ -148,7 +148,7 @@ func NewGraphedStep(device torch.Device, step func(inputs ...*torch.Tensor) erro
 		return g
 	}
 	for _, t := range like {
-		g.statics = append(g.statics, torch.Zeros(t.Shape(), torch.Options{DType: t.DType(), Device: device}))
+		g.statics = append(g.statics, torch.Zeros(t.Shape(), torch.ZerosOptions{DType: t.DType(), Device: device}))
 	}
 	return g
 }
@@ -269,7 +269,7 @@ func fastEpoch(ctx context.Context, cfg Config, g *GraphedStep, order *torch.Ten
 type accumulator struct{ sum *torch.Tensor }
 
 func newAccumulator(device torch.Device) accumulator {
-	return accumulator{torch.Zeros([]int64{}, torch.Options{DType: torch.Float64, Device: device})}
+	return accumulator{torch.Zeros([]int64{}, torch.ZerosOptions{DType: torch.Float64, Device: device})}
 }
 
 // add adds v*weight (v a scalar tensor) without leaving the device.
@@ -377,7 +377,7 @@ func NewFastClassifier(cfg Config, clf *models.Classifier, images, labels *torch
 	criterion := nn.NewCrossEntropyLoss()
 	likeX := torch.Zeros([]int64{int64(cfg.BatchSize), images.Size(1), int64(aug.Size[0]), int64(aug.Size[1])})
 	defer likeX.Drop()
-	likeY := torch.Zeros([]int64{int64(cfg.BatchSize)}, torch.Options{DType: torch.Int64})
+	likeY := torch.Zeros([]int64{int64(cfg.BatchSize)}, torch.ZerosOptions{DType: torch.Int64})
 	defer likeY.Drop()
 	return newFastTrainer(cfg, optimizer,
 		func(idx *torch.Tensor) []*torch.Tensor {
@@ -561,8 +561,8 @@ func evaluate(clf *models.Classifier, order *torch.Tensor, input func(idx *torch
 				idx := s.Attach(order.Narrow(0, k, min(fastEvalBatch, n-k)))
 				out := clf.Forward(s.Attach(input(idx)))
 				y := s.Attach(labels.IndexSelect(0, idx))
-				losses = append(losses, torch.Keep(torch.CrossEntropyLoss(out, y, torch.ReductionSum, -100, 0).View(1)))
-				preds = append(preds, torch.Keep(out.Argmax(1, false)))
+				losses = append(losses, torch.Keep(torch.CrossEntropyLoss(out, y, torch.CrossEntropyLossOptions{Reduction: torch.ReductionSum}).View(1)))
+				preds = append(preds, torch.Keep(out.Argmax(torch.ArgmaxOptions{Dim: new(int64(1))})))
 				truths = append(truths, torch.Keep(y))
 				err = firstErr(out, y)
 			})
@@ -578,14 +578,14 @@ func evaluate(clf *models.Classifier, order *torch.Tensor, input func(idx *torch
 			return
 		}
 		var lossSum float64
-		if lossSum, err = s.Attach(torch.Cat(losses, 0)).Sum().Item(); err != nil {
+		if lossSum, err = s.Attach(torch.Cat(losses)).Sum().Item(); err != nil {
 			return
 		}
 		e.lossSum = lossSum
-		if e.predict, err = s.Attach(torch.Cat(preds, 0)).Int64s(); err != nil {
+		if e.predict, err = s.Attach(torch.Cat(preds)).Int64s(); err != nil {
 			return
 		}
-		e.truth, err = s.Attach(torch.Cat(truths, 0)).Int64s()
+		e.truth, err = s.Attach(torch.Cat(truths)).Int64s()
 	})
 	if err != nil {
 		return nil, err

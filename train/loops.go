@@ -140,7 +140,7 @@ func (r *runState) endAutoencoderEpoch(epoch int, start time.Time, images int, t
 // batchAccuracy is the blog's calc_accuracy (which it does not show): the fraction of the batch
 // whose argmax is the target.
 func batchAccuracy(output, target *torch.Tensor) (float64, error) {
-	return output.Argmax(1, false).Eq(target).ToDType(torch.Float32).Mean().Item()
+	return output.Argmax(torch.ArgmaxOptions{Dim: new(int64(1))}).Eq(target).ToDType(torch.Float32).Mean().Item()
 }
 
 // classifier trains the classifier as the blog does: only its Linear layers train, SGD(lr=1e-3)
@@ -270,7 +270,7 @@ func Test(ctx context.Context, cfg Config, clf *models.Classifier, d *Data) (*Te
 				return 0, err
 			}
 			r.Loss += v * float64(b.Len())
-			pred, err := output.Argmax(1, false).Int64s()
+			pred, err := output.Argmax(torch.ArgmaxOptions{Dim: new(int64(1))}).Int64s()
 			if err != nil {
 				return 0, err
 			}

@@ -49,7 +49,7 @@ func needCUDA(t *testing.T) torch.Device {
 // A captured graph replays its work on the same static tensors: y = x*2+1 follows new values of x.
 func TestGraphReplay(t *testing.T) {
 	dev := needCUDA(t)
-	x := torch.Zeros([]int64{1024}, torch.Options{Device: dev})
+	x := torch.Zeros([]int64{1024}, torch.ZerosOptions{Device: dev})
 	defer x.Drop()
 	warm := func() (*torch.Tensor, error) {
 		y := x.MulScalar(2).AddScalar(1)
@@ -100,7 +100,7 @@ func TestGraphCaptureErrorRecovers(t *testing.T) {
 	if err := cuda.Graph(g, dev, func() error { return boom }); !errors.Is(err, boom) {
 		t.Fatalf("capture returned %v, want f's error", err)
 	}
-	x := torch.Ones([]int64{4}, torch.Options{Device: dev})
+	x := torch.Ones([]int64{4}, torch.OnesOptions{Device: dev})
 	defer x.Drop()
 	if v, err := x.Sum().Item(); err != nil || v != 4 {
 		t.Fatalf("after an abandoned capture: %v, %v", v, err)

@@ -65,7 +65,7 @@ func NewConv2d(in, out, kernelSize int64, opts ...ConvOptions) *Conv2d {
 
 // Forward is conv2d(x, weight, bias, stride, padding, dilation, groups).
 func (c *Conv2d) Forward(x *torch.Tensor) *torch.Tensor {
-	return torch.Conv2d(x, c.Weight, c.Bias, c.Stride, c.Padding, c.Dilation, c.Groups)
+	return torch.Conv2d(x, c.Weight, torch.Conv2dOptions{Bias: c.Bias, Stride: c.Stride, Padding: c.Padding, Dilation: c.Dilation, Groups: &c.Groups})
 }
 
 func (c *Conv2d) String() string {

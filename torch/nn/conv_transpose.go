@@ -35,7 +35,8 @@ func NewConvTranspose2d(in, out, kernelSize int64, opts ...ConvOptions) *ConvTra
 
 // Forward is conv_transpose2d(x, weight, bias, stride, padding, output_padding, groups, dilation).
 func (c *ConvTranspose2d) Forward(x *torch.Tensor) *torch.Tensor {
-	return torch.ConvTranspose2d(x, c.Weight, c.Bias, c.Stride, c.Padding, c.OutputPadding, c.Groups, c.Dilation)
+	return torch.ConvTranspose2d(x, c.Weight, torch.ConvTranspose2dOptions{Bias: c.Bias, Stride: c.Stride, Padding: c.Padding,
+		OutputPadding: c.OutputPadding, Groups: &c.Groups, Dilation: c.Dilation})
 }
 
 func (c *ConvTranspose2d) String() string {

@@ -22,7 +22,7 @@ func KaimingUniform_(t *torch.Tensor, a float64, fanIn int64) *torch.Tensor {
 
 // Uniform_ is torch.nn.init.uniform_: t.uniform_(a, b) without recording gradients.
 func Uniform_(t *torch.Tensor, a, b float64) *torch.Tensor {
-	torch.NoGrad(func() { t.Uniform_(a, b) })
+	torch.NoGrad(func() { t.Uniform_(torch.UniformOptions{From: a, To: &b}) })
 	return t
 }
 

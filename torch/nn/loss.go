@@ -22,7 +22,7 @@ func NewMSELoss(reduction ...Reduction) *MSELoss {
 
 // Forward is mse_loss(input, target, reduction).
 func (l *MSELoss) Forward(input, target *torch.Tensor) *torch.Tensor {
-	return torch.MSELoss(input, target, l.Reduction)
+	return torch.MSELoss(input, target, torch.MSELossOptions{Reduction: l.Reduction})
 }
 
 // CrossEntropyLoss is nn.CrossEntropyLoss: log-softmax over dim 1 and negative log likelihood of
@@ -40,7 +40,8 @@ func NewCrossEntropyLoss(reduction ...Reduction) *CrossEntropyLoss {
 
 // Forward is cross_entropy(input, target, ignore_index, reduction, label_smoothing).
 func (l *CrossEntropyLoss) Forward(input, target *torch.Tensor) *torch.Tensor {
-	return torch.CrossEntropyLoss(input, target, l.Reduction, l.IgnoreIndex, l.LabelSmoothing)
+	return torch.CrossEntropyLoss(input, target, torch.CrossEntropyLossOptions{Reduction: l.Reduction,
+		IgnoreIndex: &l.IgnoreIndex, LabelSmoothing: l.LabelSmoothing})
 }
 
 func firstReduction(r []Reduction) Reduction {

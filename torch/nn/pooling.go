@@ -40,7 +40,7 @@ func NewMaxPool2d(kernelSize, stride int64, opts ...PoolOptions) *MaxPool2d {
 
 // Forward is max_pool2d(x, kernel_size, stride, padding, dilation, ceil_mode).
 func (m *MaxPool2d) Forward(x *torch.Tensor) *torch.Tensor {
-	return torch.MaxPool2d(x, m.KernelSize, m.Stride, m.Padding, m.Dilation, m.CeilMode)
+	return torch.MaxPool2d(x, m.KernelSize, torch.MaxPool2dOptions{Stride: m.Stride, Padding: m.Padding, Dilation: m.Dilation, CeilMode: m.CeilMode})
 }
 
 func (m *MaxPool2d) String() string {

@@ -107,7 +107,7 @@ func TestCropSampling(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			a := fused.NewFlipRotateResizedCrop()
 			a.Scale, a.Ratio = tc.scale, tc.ratio
-			images := torch.Zeros([]int64{1, 3, int64(tc.height), int64(tc.width)}, torch.Options{DType: torch.Uint8})
+			images := torch.Zeros([]int64{1, 3, int64(tc.height), int64(tc.width)}, torch.ZerosOptions{DType: torch.Uint8})
 			defer images.Drop()
 			torch.ManualSeed(1)
 			p, err := a.SampleParams(images, draws)
@@ -176,7 +176,7 @@ func TestFlipAngleSampling(t *testing.T) {
 	}{{0.5, 15}, {0.2, 40}} {
 		a := fused.NewFlipRotateResizedCrop()
 		a.FlipP, a.Degrees = tc.p, tc.degrees
-		images := torch.Zeros([]int64{1, 3, 32, 32}, torch.Options{DType: torch.Uint8})
+		images := torch.Zeros([]int64{1, 3, 32, 32}, torch.ZerosOptions{DType: torch.Uint8})
 		torch.ManualSeed(2)
 		p, err := a.SampleParams(images, draws)
 		images.Drop()
