@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aecifar/aecifar/torch"
 	"github.com/aecifar/aecifar/torch/optim"
 	"github.com/aecifar/aecifar/torch/testing/parity"
 )
@@ -12,9 +13,11 @@ import (
 // fakeOptimizer hosts parameter groups; the scheduler only reads and writes their learning rates.
 type fakeOptimizer struct{ groups []*optim.ParamGroup }
 
-func (f *fakeOptimizer) ParamGroups() []*optim.ParamGroup { return f.groups }
-func (f *fakeOptimizer) ZeroGrad() error                  { return nil }
-func (f *fakeOptimizer) Step() error                      { return nil }
+func (f *fakeOptimizer) ParamGroups() []*optim.ParamGroup    { return f.groups }
+func (f *fakeOptimizer) ZeroGrad() error                     { return nil }
+func (f *fakeOptimizer) Step() error                         { return nil }
+func (f *fakeOptimizer) StateDict() torch.StateDict          { return nil }
+func (f *fakeOptimizer) LoadStateDict(torch.StateDict) error { return nil }
 
 // TestPlateauMatchesPyTorch replays every configuration and metric sequence recorded from PyTorch
 // (torch/testdata/parity/plateau.json): the learning rates after each step must be equal, exactly,
