@@ -51,26 +51,55 @@ void csrc_tensor_free(csrc_tensor t);
 // optimizer.zero_grad(set_to_none): each parameter's gradient is set to none, or zeroed in place.
 char *csrc_zero_grad(csrc_tensor *params, int n, int set_to_none);
 
-// One step of PyTorch's single-tensor SGD over n parameters; parameters without a gradient are
-// skipped. bufs[i] is parameter i's momentum buffer: NULL until the first step allocates it.
-char *csrc_sgd_step(csrc_tensor *params, csrc_tensor *bufs, int n, double lr, double momentum,
-                    double dampening, double weight_decay, int nesterov);
+// Optimizer steps (optim.cpp): each updates the n parameters of one group with PyTorch 1.13's
+// arithmetic, skipping parameters without a gradient, as torch.optim does. State handles start NULL
+// and are allocated on a parameter's first step (Adagrad's sums by csrc_adagrad_init, or on the first
+// step of a parameter that has none); steps[i] counts parameter i's steps. maximize negates the
+// gradient; foreach selects the multi-tensor implementation (one _foreach_ op per stage over all
+// parameters) instead of the single-tensor for-loop.
 
-// One step of PyTorch's single-tensor Adam. State handles start NULL and are allocated on a
-// parameter's first step; steps[i] counts parameter i's steps.
+// SGD: bufs[i] is parameter i's momentum buffer, allocated only when momentum != 0.
+char *csrc_sgd_step(csrc_tensor *params, csrc_tensor *bufs, int n, double lr, double momentum,
+                    double dampening, double weight_decay, int nesterov, int maximize, int foreach);
+
+// Adam (L2 weight decay added to the gradient) and AdamW (decoupled weight decay), single-tensor.
 char *csrc_adam_step(csrc_tensor *params, csrc_tensor *exp_avgs, csrc_tensor *exp_avg_sqs,
                      csrc_tensor *max_exp_avg_sqs, int64_t *steps, int n, double lr, double beta1,
-                     double beta2, double eps, double weight_decay, int amsgrad);
+                     double beta2, double eps, double weight_decay, int amsgrad, int maximize);
+char *csrc_adamw_step(csrc_tensor *params, csrc_tensor *exp_avgs, csrc_tensor *exp_avg_sqs,
+                      csrc_tensor *max_exp_avg_sqs, int64_t *steps, int n, double lr, double beta1,
+                      double beta2, double eps, double weight_decay, int amsgrad, int maximize);
 
-// One step of PyTorch's multi-tensor ("foreach") Adam over the parameters that have a gradient:
-// each elementwise stage is one _foreach_ op over all of them. With capturable, each parameter's
-// step also lives on its device as a float32 scalar (step_tensors[i], allocated on its first step
-// from steps[i]) and the bias corrections are computed there, so that the step can be captured in
-// a CUDA graph and replayed; steps[i] still counts the calls made from the host.
+// Adam and AdamW, multi-tensor. With capturable, each parameter's step also lives on its device as
+// a float32 scalar (step_tensors[i], allocated on its first step from steps[i]) and the bias
+// corrections are computed there, so that the step can be captured in a CUDA graph and replayed;
+// steps[i] still counts the calls made from the host.
 char *csrc_adam_foreach_step(csrc_tensor *params, csrc_tensor *exp_avgs, csrc_tensor *exp_avg_sqs,
                              csrc_tensor *max_exp_avg_sqs, int64_t *steps, csrc_tensor *step_tensors,
                              int n, double lr, double beta1, double beta2, double eps,
-                             double weight_decay, int amsgrad, int capturable);
+                             double weight_decay, int amsgrad, int maximize, int capturable);
+char *csrc_adamw_foreach_step(csrc_tensor *params, csrc_tensor *exp_avgs, csrc_tensor *exp_avg_sqs,
+                              csrc_tensor *max_exp_avg_sqs, int64_t *steps, csrc_tensor *step_tensors,
+                              int n, double lr, double beta1, double beta2, double eps,
+                              double weight_decay, int amsgrad, int maximize, int capturable);
+
+// RMSprop: momentum_bufs[i] is allocated when momentum > 0, grad_avgs[i] when centered.
+char *csrc_rmsprop_step(csrc_tensor *params, csrc_tensor *square_avgs, csrc_tensor *momentum_bufs,
+                        csrc_tensor *grad_avgs, int64_t *steps, int n, double lr, double alpha,
+                        double eps, double weight_decay, double momentum, int centered, int maximize,
+                        int foreach);
+
+// Adagrad: csrc_adagrad_init fills each NULL sums[i] with initial_accumulator_value, as
+// torch.optim.Adagrad's constructor does.
+char *csrc_adagrad_init(csrc_tensor *params, csrc_tensor *sums, int n, double initial_accumulator_value);
+char *csrc_adagrad_step(csrc_tensor *params, csrc_tensor *sums, int64_t *steps, int n, double lr,
+                        double lr_decay, double weight_decay, double eps, double initial_accumulator_value,
+                        int maximize, int foreach);
+
+// Adadelta.
+char *csrc_adadelta_step(csrc_tensor *params, csrc_tensor *square_avgs, csrc_tensor *acc_deltas,
+                         int64_t *steps, int n, double lr, double rho, double eps, double weight_decay,
+                         int maximize, int foreach);
 
 #ifdef __cplusplus
 }

@@ -62,8 +62,8 @@ type stageOptimizer interface {
 }
 
 func (r *runState) plateau(stage string, optimizer stageOptimizer) (*lr_scheduler.ReduceLROnPlateau, int, float64, error) {
-	scheduler, err := lr_scheduler.NewReduceLROnPlateau(optimizer, lr_scheduler.Mode("min"), lr_scheduler.Factor(0.1),
-		lr_scheduler.Patience(3), lr_scheduler.Verbose(true), lr_scheduler.Output(r.cfg.Log))
+	scheduler, err := lr_scheduler.NewReduceLROnPlateau(optimizer, lr_scheduler.ReduceLROnPlateauOptions{
+		Mode: lr_scheduler.ModeMin, Factor: 0.1, Patience: new(3), Verbose: true, Out: r.cfg.Log})
 	if err != nil {
 		return nil, 0, 0, err
 	}

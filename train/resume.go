@@ -70,7 +70,7 @@ func orInf(p *float64, sign int) float64 {
 
 func saveScheduler(s *lr_scheduler.ReduceLROnPlateau) plateauState {
 	return plateauState{Best: finite(s.Best), NumBadEpochs: s.NumBadEpochs, CooldownCounter: s.CooldownCounter,
-		LastEpoch: s.LastEpoch, LRs: s.LastLR()}
+		LastEpoch: s.LastEpoch, LRs: s.GetLastLR()}
 }
 
 func restoreScheduler(s *lr_scheduler.ReduceLROnPlateau, st plateauState) {

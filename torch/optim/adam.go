@@ -2,6 +2,7 @@ package optim
 
 import (
 	"fmt"
+	"unsafe"
 
 	"github.com/aecifar/aecifar/csrc"
 	"github.com/aecifar/aecifar/torch"
@@ -9,7 +10,7 @@ import (
 
 // AdamOptions are torch.optim.Adam's keyword arguments; zero values are PyTorch's defaults
 // (lr 1e-3, betas (0.9, 0.999), eps 1e-8, weight_decay 0, amsgrad False, foreach None,
-// capturable False).
+// maximize False, capturable False). A zero Betas pair means the default pair.
 type AdamOptions struct {
 	LR          float64
 	Betas       [2]float64
@@ -20,175 +21,105 @@ type AdamOptions struct {
 	// parameters) or, false, the single-tensor for-loop. nil is PyTorch 2's default: foreach when
 	// every parameter is on CUDA (PyTorch 1.13 always took the for-loop; on the CPU both agree).
 	Foreach *bool
+	// Maximize maximizes the objective: the update follows the gradient instead of its negation.
+	Maximize bool
 	// Capturable keeps each parameter's step count on its device and computes the bias corrections
 	// there, so that a step captured in a CUDA graph is right when replayed (the host-side counts of
 	// the other implementations would be frozen into the graph). It implies the foreach arithmetic.
 	Capturable bool
 }
 
-// Adam is torch.optim.Adam. Weight decay is L2 added to the gradient, as in PyTorch's Adam (not AdamW).
+// Adam is torch.optim.Adam. Weight decay is L2 added to the gradient, as in PyTorch's Adam (AdamW
+// decouples it).
 type Adam struct {
-	groups []*ParamGroup
-	state  []adamState
-}
-
-type adamState struct {
-	expAvg, expAvgSq, maxExpAvgSq state
-	steps                         []int64 // the host's count of each parameter's steps
-	stepTensors                   state   // Capturable: each parameter's step count on its device
-}
-
-// NewAdam is torch.optim.Adam(params, **options).
-func NewAdam(params []*torch.Tensor, opts ...AdamOptions) (*Adam, error) {
-	o := AdamOptions{LR: 1e-3, Betas: [2]float64{0.9, 0.999}, Eps: 1e-8}
-	if len(opts) > 0 {
-		u := opts[0]
-		if u.LR != 0 {
-			o.LR = u.LR
-		}
-		if u.Betas != [2]float64{} {
-			o.Betas = u.Betas
-		}
-		if u.Eps != 0 {
-			o.Eps = u.Eps
-		}
-		o.WeightDecay, o.AMSGrad, o.Foreach, o.Capturable = u.WeightDecay, u.AMSGrad, u.Foreach, u.Capturable
-	}
-	g := &ParamGroup{Params: params, LR: o.LR, Betas: o.Betas, Eps: o.Eps, WeightDecay: o.WeightDecay, AMSGrad: o.AMSGrad,
-		Foreach: o.Foreach, Capturable: o.Capturable}
-	return NewAdamGroups([]*ParamGroup{g})
-}
-
-// NewAdamGroups is torch.optim.Adam with a list of parameter groups, each complete.
-func NewAdamGroups(groups []*ParamGroup) (*Adam, error) {
-	for i, g := range groups {
-		switch {
-		case g.LR < 0:
-			return nil, fmt.Errorf("optim.Adam: invalid learning rate %v (group %d)", g.LR, i)
-		case g.Eps < 0:
-			return nil, fmt.Errorf("optim.Adam: invalid epsilon value %v (group %d)", g.Eps, i)
-		case g.Betas[0] < 0 || g.Betas[0] >= 1:
-			return nil, fmt.Errorf("optim.Adam: invalid beta parameter at index 0: %v (group %d)", g.Betas[0], i)
-		case g.Betas[1] < 0 || g.Betas[1] >= 1:
-			return nil, fmt.Errorf("optim.Adam: invalid beta parameter at index 1: %v (group %d)", g.Betas[1], i)
-		case g.WeightDecay < 0:
-			return nil, fmt.Errorf("optim.Adam: invalid weight_decay value %v (group %d)", g.WeightDecay, i)
-		}
-	}
-	a := &Adam{groups: groups}
-	for _, g := range groups {
-		n := len(g.Params)
-		a.state = append(a.state, adamState{newState(n), newState(n), newState(n), make([]int64, n), newState(n)})
-	}
-	return a, nil
-}
-
-// ParamGroups is optimizer.param_groups.
-func (a *Adam) ParamGroups() []*ParamGroup { return a.groups }
-
-// ZeroGrad is optimizer.zero_grad() with PyTorch 1.13's default, set_to_none=False.
-func (a *Adam) ZeroGrad() error { return zeroGrad(a.groups) }
-
-// Step is optimizer.step().
-func (a *Adam) Step() error {
-	for i, g := range a.groups {
-		hs, err := handles(g.Params)
-		if err != nil {
-			return err
-		}
-		s := &a.state[i]
-		if g.Capturable || useForeach(g) {
-			err = csrc.AdamForeachStep(hs, s.expAvg.handles, s.expAvgSq.handles, s.maxExpAvgSq.handles, s.steps, s.stepTensors.handles,
-				g.LR, g.Betas[0], g.Betas[1], g.Eps, g.WeightDecay, g.AMSGrad, g.Capturable)
-		} else {
-			err = csrc.AdamStep(hs, s.expAvg.handles, s.expAvgSq.handles, s.maxExpAvgSq.handles, s.steps,
-				g.LR, g.Betas[0], g.Betas[1], g.Eps, g.WeightDecay, g.AMSGrad)
-		}
-		s.expAvg.adopt()
-		s.expAvgSq.adopt()
-		s.maxExpAvgSq.adopt()
-		s.stepTensors.adopt()
-		if err != nil {
-			return fmt.Errorf("optim.Adam.step: %w", err)
-		}
-	}
-	return nil
-}
-
-// useForeach resolves a group's Foreach option: nil means foreach when every parameter is on CUDA.
-func useForeach(g *ParamGroup) bool {
-	if g.Foreach != nil {
-		return *g.Foreach
-	}
-	for _, p := range g.Params {
-		if !p.Device().IsCUDA() {
-			return false
-		}
-	}
-	return len(g.Params) > 0
-}
-
-// Drop frees the optimizer's state.
-func (a *Adam) Drop() {
-	for i := range a.state {
-		a.state[i].expAvg.drop()
-		a.state[i].expAvgSq.drop()
-		a.state[i].maxExpAvgSq.drop()
-		a.state[i].stepTensors.drop()
-	}
+	optimizer
+	defaults ParamGroup
 }
 
 var _ Optimizer = (*Adam)(nil)
 
-// StateDict is a copy of the optimizer's per-parameter state, for checkpoints:
-// "<group>.<param>.exp_avg", ".exp_avg_sq", ".max_exp_avg_sq" and ".step" (an int64 scalar); the
-// caller drops it.
-func (a *Adam) StateDict() torch.StateDict {
-	var sd torch.StateDict
-	for g := range a.state {
-		s := &a.state[g]
-		sd = s.expAvg.stateDict(g, "exp_avg", sd)
-		sd = s.expAvgSq.stateDict(g, "exp_avg_sq", sd)
-		sd = s.maxExpAvgSq.stateDict(g, "max_exp_avg_sq", sd)
-		for i, n := range s.steps {
-			switch {
-			case s.stepTensors.tensors[i] != nil:
-				// A replayed graph advances the device's count, not the host's.
-				sd = append(sd, torch.NamedTensor{Name: fmt.Sprintf("%d.%d.step", g, i), Tensor: torch.Keep(s.stepTensors.tensors[i].Clone())})
-			case n > 0:
-				sd = append(sd, torch.NamedTensor{Name: fmt.Sprintf("%d.%d.step", g, i), Tensor: torch.Scalar(n)})
-			}
-		}
+// NewAdam is torch.optim.Adam(params, **options).
+func NewAdam(params []*torch.Tensor, opts ...AdamOptions) (*Adam, error) {
+	o, err := one("Adam", opts)
+	if err != nil {
+		return nil, err
 	}
-	return sd
+	a := &Adam{optimizer: adamLike("Adam", adamHypers)}
+	a.defaults = o.resolve(ParamGroup{LR: 1e-3, Betas: [2]float64{0.9, 0.999}, Eps: 1e-8})
+	if err := checkAdam("Adam", a.defaults); err != nil {
+		return nil, err
+	}
+	if err := a.init(params, a.defaults); err != nil {
+		return nil, err
+	}
+	return a, nil
 }
 
-// LoadStateDict restores state saved by StateDict (copies; sd keeps its tensors).
-func (a *Adam) LoadStateDict(sd torch.StateDict) error {
-	for g := range a.state {
-		s := &a.state[g]
-		for _, k := range []struct {
-			st   *state
-			kind string
-		}{{&s.expAvg, "exp_avg"}, {&s.expAvgSq, "exp_avg_sq"}, {&s.maxExpAvgSq, "max_exp_avg_sq"}} {
-			if err := k.st.load(g, k.kind, sd); err != nil {
-				return err
-			}
-		}
-		for i := range s.steps {
-			if t := sd.Get(fmt.Sprintf("%d.%d.step", g, i)); t != nil {
-				v, err := t.Item()
-				if err != nil {
-					return err
-				}
-				s.steps[i] = int64(v)
-				if st := s.stepTensors.tensors[i]; st != nil {
-					if err := st.Fill_(v).Err(); err != nil {
-						return err
-					}
-				}
-			}
-		}
+// AddParamGroup is optimizer.add_param_group({'params': params, **options}): the options' zero
+// fields take the values NewAdam was given.
+func (a *Adam) AddParamGroup(params []*torch.Tensor, opts ...AdamOptions) error {
+	o, err := one("Adam", opts)
+	if err != nil {
+		return err
+	}
+	g := o.resolve(a.defaults)
+	if err := checkAdam("Adam", g); err != nil {
+		return err
+	}
+	return a.add(params, g)
+}
+
+func (o AdamOptions) resolve(d ParamGroup) ParamGroup {
+	d.LR = orFloat(o.LR, d.LR)
+	d.Betas = orPair(o.Betas, d.Betas)
+	d.Eps = orFloat(o.Eps, d.Eps)
+	d.WeightDecay = orFloat(o.WeightDecay, d.WeightDecay)
+	d.AMSGrad = orBool(o.AMSGrad, d.AMSGrad)
+	d.Foreach = orForeach(o.Foreach, d.Foreach)
+	d.Maximize = orBool(o.Maximize, d.Maximize)
+	d.Capturable = orBool(o.Capturable, d.Capturable)
+	return d
+}
+
+// adamLike is the layout Adam and AdamW share.
+func adamLike(name string, hypers func(*ParamGroup) []hyper) optimizer {
+	return optimizer{name: name, kinds: []string{"exp_avg", "exp_avg_sq", "max_exp_avg_sq"}, steps: tensorStep, hypers: hypers}
+}
+
+func checkAdam(name string, g ParamGroup) error {
+	switch {
+	case g.LR < 0:
+		return fmt.Errorf("optim.%s: Invalid learning rate: %v", name, g.LR)
+	case g.Eps < 0:
+		return fmt.Errorf("optim.%s: Invalid epsilon value: %v", name, g.Eps)
+	case g.Betas[0] < 0 || g.Betas[0] >= 1:
+		return fmt.Errorf("optim.%s: Invalid beta parameter at index 0: %v", name, g.Betas[0])
+	case g.Betas[1] < 0 || g.Betas[1] >= 1:
+		return fmt.Errorf("optim.%s: Invalid beta parameter at index 1: %v", name, g.Betas[1])
+	case g.WeightDecay < 0:
+		return fmt.Errorf("optim.%s: Invalid weight_decay value: %v", name, g.WeightDecay)
 	}
 	return nil
+}
+
+func adamHypers(g *ParamGroup) []hyper {
+	return []hyper{fh("lr", &g.LR), ph("betas", &g.Betas), fh("eps", &g.Eps), fh("weight_decay", &g.WeightDecay),
+		bh("amsgrad", &g.AMSGrad), bh("maximize", &g.Maximize), oh("foreach", &g.Foreach),
+		bh("capturable", &g.Capturable), initialLR(g)}
+}
+
+// adamStep is Adam's or (decoupled) AdamW's step of one group.
+func adamStep(g *ParamGroup, hs []unsafe.Pointer, s *groupState, decoupled bool) error {
+	if g.Capturable || useForeach(g) {
+		return csrc.AdamForeachStep(hs, s.tensors[0].handles, s.tensors[1].handles, s.tensors[2].handles, s.steps,
+			s.stepTensors.handles, g.LR, g.Betas[0], g.Betas[1], g.Eps, g.WeightDecay, g.AMSGrad, g.Maximize,
+			g.Capturable, decoupled)
+	}
+	return csrc.AdamStep(hs, s.tensors[0].handles, s.tensors[1].handles, s.tensors[2].handles, s.steps,
+		g.LR, g.Betas[0], g.Betas[1], g.Eps, g.WeightDecay, g.AMSGrad, g.Maximize, decoupled)
+}
+
+// Step is optimizer.step().
+func (a *Adam) Step() error {
+	return a.step(func(g *ParamGroup, hs []unsafe.Pointer, s *groupState) error { return adamStep(g, hs, s, false) })
 }

@@ -167,7 +167,7 @@ func testAdamStateRoundTrip(t *testing.T, o AdamOptions) {
 	run(a, optA, 3)
 	sd := optA.StateDict()
 	defer sd.Drop()
-	if step, err := sd.Get("0.0.step").Item(); err != nil || step != 3 {
+	if step, err := sd.Get("state.0.step").Item(); err != nil || step != 3 {
 		t.Fatalf("state dict step = %v, %v; want 3", step, err)
 	}
 	torch.NoGrad(func() { b.Copy_(a) })

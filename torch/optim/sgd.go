@@ -2,103 +2,99 @@ package optim
 
 import (
 	"fmt"
+	"unsafe"
 
 	"github.com/aecifar/aecifar/csrc"
 	"github.com/aecifar/aecifar/torch"
 )
 
-// SGDOptions are torch.optim.SGD's keyword arguments besides lr.
+// SGDOptions are torch.optim.SGD's keyword arguments besides lr; zero values are PyTorch's
+// defaults (momentum 0, dampening 0, weight_decay 0, nesterov False, maximize False, foreach None).
 type SGDOptions struct {
-	Momentum, Dampening, WeightDecay float64
-	Nesterov                         bool
+	Momentum    float64
+	Dampening   float64
+	WeightDecay float64
+	Nesterov    bool
+	Maximize    bool  // maximize the objective: step along the gradient
+	Foreach     *bool // the multi-tensor implementation; nil: when every parameter is on CUDA
 }
 
 // SGD is torch.optim.SGD: stochastic gradient descent with optional momentum (PyTorch's
 // formulation: buf = momentum*buf + (1-dampening)*grad, p -= lr*buf).
 type SGD struct {
-	groups []*ParamGroup
-	bufs   []state // per group: momentum buffers
-}
-
-// NewSGD is torch.optim.SGD(params, lr, **options).
-func NewSGD(params []*torch.Tensor, lr float64, opts ...SGDOptions) (*SGD, error) {
-	var o SGDOptions
-	if len(opts) > 0 {
-		o = opts[0]
-	}
-	g := &ParamGroup{Params: params, LR: lr, Momentum: o.Momentum, Dampening: o.Dampening, Nesterov: o.Nesterov, WeightDecay: o.WeightDecay}
-	return NewSGDGroups([]*ParamGroup{g})
-}
-
-// NewSGDGroups is torch.optim.SGD with a list of parameter groups.
-func NewSGDGroups(groups []*ParamGroup) (*SGD, error) {
-	for i, g := range groups {
-		switch {
-		case g.LR < 0:
-			return nil, fmt.Errorf("optim.SGD: invalid learning rate %v (group %d)", g.LR, i)
-		case g.Momentum < 0:
-			return nil, fmt.Errorf("optim.SGD: invalid momentum value %v (group %d)", g.Momentum, i)
-		case g.WeightDecay < 0:
-			return nil, fmt.Errorf("optim.SGD: invalid weight_decay value %v (group %d)", g.WeightDecay, i)
-		case g.Nesterov && (g.Momentum <= 0 || g.Dampening != 0):
-			return nil, fmt.Errorf("optim.SGD: nesterov momentum requires a momentum and zero dampening")
-		}
-	}
-	s := &SGD{groups: groups}
-	for _, g := range groups {
-		s.bufs = append(s.bufs, newState(len(g.Params)))
-	}
-	return s, nil
-}
-
-// ParamGroups is optimizer.param_groups.
-func (s *SGD) ParamGroups() []*ParamGroup { return s.groups }
-
-// ZeroGrad is optimizer.zero_grad() with PyTorch 1.13's default, set_to_none=False.
-func (s *SGD) ZeroGrad() error { return zeroGrad(s.groups) }
-
-// Step is optimizer.step().
-func (s *SGD) Step() error {
-	for i, g := range s.groups {
-		hs, err := handles(g.Params)
-		if err != nil {
-			return err
-		}
-		b := &s.bufs[i]
-		err = csrc.SGDStep(hs, b.handles, g.LR, g.Momentum, g.Dampening, g.WeightDecay, g.Nesterov)
-		b.adopt()
-		if err != nil {
-			return fmt.Errorf("optim.SGD.step: %w", err)
-		}
-	}
-	return nil
-}
-
-// Drop frees the optimizer's state.
-func (s *SGD) Drop() {
-	for i := range s.bufs {
-		s.bufs[i].drop()
-	}
+	optimizer
+	defaults ParamGroup
 }
 
 var _ Optimizer = (*SGD)(nil)
 
-// StateDict is a copy of the optimizer's per-parameter state (momentum buffers), for checkpoints:
-// tensors named "<group>.<param>.momentum_buffer", which the caller drops.
-func (s *SGD) StateDict() torch.StateDict {
-	var sd torch.StateDict
-	for g := range s.bufs {
-		sd = s.bufs[g].stateDict(g, "momentum_buffer", sd)
+// NewSGD is torch.optim.SGD(params, lr, **options).
+func NewSGD(params []*torch.Tensor, lr float64, opts ...SGDOptions) (*SGD, error) {
+	o, err := one("SGD", opts)
+	if err != nil {
+		return nil, err
 	}
-	return sd
+	s := &SGD{optimizer: optimizer{name: "SGD", kinds: []string{"momentum_buffer"}, steps: noStep, hypers: sgdHypers}}
+	s.defaults = o.resolve(ParamGroup{LR: lr})
+	if err := s.check(s.defaults); err != nil {
+		return nil, err
+	}
+	if err := s.init(params, s.defaults); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
-// LoadStateDict restores state saved by StateDict (copies; sd keeps its tensors).
-func (s *SGD) LoadStateDict(sd torch.StateDict) error {
-	for g := range s.bufs {
-		if err := s.bufs[g].load(g, "momentum_buffer", sd); err != nil {
-			return err
-		}
+// AddParamGroup is optimizer.add_param_group({'params': params, 'lr': lr, **options}): the
+// options' zero fields take the values NewSGD was given.
+func (s *SGD) AddParamGroup(params []*torch.Tensor, lr float64, opts ...SGDOptions) error {
+	o, err := one("SGD", opts)
+	if err != nil {
+		return err
+	}
+	d := s.defaults
+	d.LR = lr
+	g := o.resolve(d)
+	if err := s.check(g); err != nil {
+		return err
+	}
+	return s.add(params, g)
+}
+
+func (o SGDOptions) resolve(d ParamGroup) ParamGroup {
+	d.Momentum = orFloat(o.Momentum, d.Momentum)
+	d.Dampening = orFloat(o.Dampening, d.Dampening)
+	d.WeightDecay = orFloat(o.WeightDecay, d.WeightDecay)
+	d.Nesterov = orBool(o.Nesterov, d.Nesterov)
+	d.Maximize = orBool(o.Maximize, d.Maximize)
+	d.Foreach = orForeach(o.Foreach, d.Foreach)
+	return d
+}
+
+func (s *SGD) check(g ParamGroup) error {
+	switch {
+	case g.LR < 0:
+		return fmt.Errorf("optim.SGD: Invalid learning rate: %v", g.LR)
+	case g.Momentum < 0:
+		return fmt.Errorf("optim.SGD: Invalid momentum value: %v", g.Momentum)
+	case g.WeightDecay < 0:
+		return fmt.Errorf("optim.SGD: Invalid weight_decay value: %v", g.WeightDecay)
+	case g.Nesterov && (g.Momentum <= 0 || g.Dampening != 0):
+		return fmt.Errorf("optim.SGD: Nesterov momentum requires a momentum and zero dampening")
 	}
 	return nil
+}
+
+func sgdHypers(g *ParamGroup) []hyper {
+	return []hyper{fh("lr", &g.LR), fh("momentum", &g.Momentum), fh("dampening", &g.Dampening),
+		fh("weight_decay", &g.WeightDecay), bh("nesterov", &g.Nesterov), bh("maximize", &g.Maximize),
+		oh("foreach", &g.Foreach), initialLR(g)}
+}
+
+// Step is optimizer.step().
+func (s *SGD) Step() error {
+	return s.step(func(g *ParamGroup, hs []unsafe.Pointer, st *groupState) error {
+		return csrc.SGDStep(hs, st.tensors[0].handles, g.LR, g.Momentum, g.Dampening, g.WeightDecay, g.Nesterov,
+			g.Maximize, useForeach(g))
+	})
 }

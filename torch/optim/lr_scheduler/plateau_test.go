@@ -5,16 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aecifar/aecifar/torch/optim"
 	"github.com/aecifar/aecifar/torch/testing/parity"
 )
-
-// fakeOptimizer hosts parameter groups; the scheduler only reads and writes their learning rates.
-type fakeOptimizer struct{ groups []*optim.ParamGroup }
-
-func (f *fakeOptimizer) ParamGroups() []*optim.ParamGroup { return f.groups }
-func (f *fakeOptimizer) ZeroGrad() error                  { return nil }
-func (f *fakeOptimizer) Step() error                      { return nil }
 
 // TestPlateauMatchesPyTorch replays every configuration and metric sequence recorded from PyTorch
 // (torch/testdata/parity/plateau.json): the learning rates after each step must be equal, exactly,
@@ -30,22 +22,21 @@ func TestPlateauMatchesPyTorch(t *testing.T) {
 	for _, run := range f.Runs {
 		t.Run(run.Config+"/"+run.Metrics, func(t *testing.T) {
 			cfg := f.Config(run.Config)
-			opt := &fakeOptimizer{}
-			for _, lr := range cfg.LRs {
-				opt.groups = append(opt.groups, &optim.ParamGroup{LR: lr})
-			}
+			opt := newSGD(t, "sgd", cfg.LRs)
+			defer opt.Drop()
+			groups := opt.ParamGroups()
 			var out bytes.Buffer
 			a := cfg.Args
-			s, err := NewReduceLROnPlateau(opt, Mode(a.Mode), Factor(a.Factor), Patience(a.Patience),
-				Threshold(a.Threshold), ThresholdMode(a.ThresholdMode), Cooldown(a.Cooldown),
-				MinLR(a.MinLR.Values...), Eps(a.Eps), Verbose(true), Output(&out))
+			s, err := NewReduceLROnPlateau(opt, ReduceLROnPlateauOptions{Mode: Mode(a.Mode), Factor: a.Factor,
+				Patience: new(a.Patience), Threshold: new(a.Threshold), ThresholdMode: ThresholdMode(a.ThresholdMode),
+				Cooldown: a.Cooldown, MinLR: a.MinLR.Values, Eps: a.Eps, Verbose: true, Out: &out})
 			if err != nil {
 				t.Fatal(err)
 			}
 			for step, m := range f.Metrics[run.Metrics] {
 				s.Step(m)
-				for g := range opt.groups {
-					if got, want := opt.groups[g].LR, run.LRs[g][step]; got != want {
+				for g := range groups {
+					if got, want := groups[g].LR, run.LRs[g][step]; got != want {
 						t.Fatalf("step %d, group %d: lr %v, PyTorch %v", step, g, got, want)
 					}
 				}
@@ -66,10 +57,19 @@ func TestPlateauMatchesPyTorch(t *testing.T) {
 }
 
 func TestPlateauRejectsBadArguments(t *testing.T) {
-	opt := &fakeOptimizer{groups: []*optim.ParamGroup{{LR: 1}}}
-	for _, o := range []Option{Factor(1), Mode("median"), ThresholdMode("pct"), MinLR(0, 0)} {
+	opt := newSGD(t, "sgd", []float64{1})
+	defer opt.Drop()
+	for name, o := range map[string]ReduceLROnPlateauOptions{
+		"factor 1":           {Factor: 1},
+		"mode median":        {Mode: "median"},
+		"threshold mode pct": {ThresholdMode: "pct"},
+		"two min_lrs":        {MinLR: []float64{0, 0}},
+	} {
 		if _, err := NewReduceLROnPlateau(opt, o); err == nil {
-			t.Errorf("option %p accepted", o)
+			t.Errorf("%s accepted", name)
 		}
+	}
+	if _, err := NewReduceLROnPlateau(opt, ReduceLROnPlateauOptions{}, ReduceLROnPlateauOptions{}); err == nil {
+		t.Error("two option structs accepted")
 	}
 }
