@@ -246,7 +246,7 @@ func aeEpoch(o Options) (secs float64, batches, images int, err error) {
 	if err != nil {
 		return 0, 0, 0, err
 	}
-	loader, err := data.NewDataLoader(folder, data.Options{BatchSize: o.Batch, Shuffle: true, NumWorkers: o.Workers, Seed: 1})
+	loader, err := data.NewDataLoader(folder, data.DataLoaderOptions{BatchSize: o.Batch, Shuffle: true, NumWorkers: o.Workers, Seed: 1})
 	if err != nil {
 		return 0, 0, 0, err
 	}

@@ -174,6 +174,12 @@ func (t *Tensor) Uniform_(from, to float64) *Tensor {
 	return t.inPlace(call("uniform_", func(out *lib.Ctensor) { lib.AtgUniform_(out, t.c, from, to) }, t))
 }
 
+// Random_ is t.random_(): integers drawn uniformly from [0, 2^mantissa] for floating dtypes and
+// [0, max] for integer ones, from the default generator.
+func (t *Tensor) Random_() *Tensor {
+	return t.inPlace(call("random_", func(out *lib.Ctensor) { lib.AtgRandom_(out, t.c) }, t))
+}
+
 // Copy_ is t.copy_(src).
 func (t *Tensor) Copy_(src *Tensor) *Tensor {
 	if err := inputErr("copy_", t, src); err != nil {

@@ -42,8 +42,8 @@ func LoadData(cfg Config) (*Data, error) {
 	}
 	// The blog shuffles indices with numpy and takes the first floor(0.15*n) for validation.
 	trainIdx, valIdx := data.SplitValidation(trainSet.Len(), validationSize, rand.New(rand.NewPCG(cfg.Seed, 0x5eed)))
-	opts := func(s data.Sampler, seed uint64) data.Options {
-		return data.Options{BatchSize: cfg.BatchSize, Sampler: s, NumWorkers: cfg.Workers, Seed: seed}
+	opts := func(s data.Sampler, seed uint64) data.DataLoaderOptions {
+		return data.DataLoaderOptions{BatchSize: cfg.BatchSize, Sampler: s, NumWorkers: cfg.Workers, Seed: seed}
 	}
 	d := &Data{Classes: classes, NumTrain: len(trainIdx), NumValidation: len(valIdx)}
 	if d.Train, err = data.NewDataLoader(trainSet, opts(data.SubsetRandomSampler(trainIdx), cfg.Seed+1)); err != nil {

@@ -93,7 +93,7 @@ func BenchmarkLoader(b *testing.B) {
 	for _, workers := range []int{0, 1, runtime.GOMAXPROCS(0), 4} {
 		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
 			f := cifarFolder(b, "train", presets.AugTran())
-			l, err := data.NewDataLoader(f, data.Options{BatchSize: 32, Shuffle: true, NumWorkers: workers, Seed: 1})
+			l, err := data.NewDataLoader(f, data.DataLoaderOptions{BatchSize: 32, Shuffle: true, NumWorkers: workers, Seed: 1})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -44,7 +44,7 @@ func testSeedPipeline(t *testing.T, root string, batches int) {
 	train, val := data.SplitValidation(f.Len(), 0.15, rand.New(rand.NewPCG(7, 7)))
 	var ref []data.Batch
 	for _, workers := range []int{0, 1, 4} {
-		l, err := data.NewDataLoader(f, data.Options{BatchSize: 32, Sampler: data.SubsetRandomSampler(train), NumWorkers: workers, Seed: 3})
+		l, err := data.NewDataLoader(f, data.DataLoaderOptions{BatchSize: 32, Sampler: data.SubsetRandomSampler(train), NumWorkers: workers, Seed: 3})
 		if err != nil {
 			t.Fatal(err)
 		}
