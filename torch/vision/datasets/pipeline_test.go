@@ -49,8 +49,11 @@ func testSeedPipeline(t *testing.T, root string, batches int) {
 			t.Fatal(err)
 		}
 		got := loadEpoch(t, l, batches)
-		if len(got) == 0 || !slices.Equal(got[0].Shape[1:], []int64{3, 32, 32}) {
-			t.Fatalf("workers=%d: %d batches, first shape %v", workers, len(got), got[0].Shape)
+		if len(got) == 0 {
+			t.Fatalf("workers=%d: no batch", workers)
+		}
+		if !slices.Equal(got[0].Shape[1:], []int64{3, 32, 32}) {
+			t.Fatalf("workers=%d: first batch of shape %v, want [B 3 32 32]", workers, got[0].Shape)
 		}
 		if ref == nil {
 			ref = got
