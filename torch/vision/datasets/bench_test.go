@@ -28,7 +28,7 @@ func cifarFolder(b *testing.B, split string, t transforms.Transform) *datasets.I
 	if dir == "" {
 		b.Skip("set CIFAR10_DIR to an ImageFolder root with train/ and test/ (CIFAR-10 as JPEGs) to run this benchmark")
 	}
-	f, err := datasets.NewImageFolder(filepath.Join(dir, split), t)
+	f, err := datasets.NewImageFolder(filepath.Join(dir, split), datasets.ImageFolderOptions{Transform: t})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -37,7 +37,7 @@ func sameBatches(a, b []data.Batch) bool {
 // workers) gives the same batches whatever the number of workers.
 func testSeedPipeline(t *testing.T, root string, batches int) {
 	t.Helper()
-	f, err := datasets.NewImageFolder(root, presets.AugTran())
+	f, err := datasets.NewImageFolder(root, datasets.ImageFolderOptions{Transform: presets.AugTran()})
 	if err != nil {
 		t.Fatal(err)
 	}
