@@ -3,10 +3,11 @@
 //
 // # Stages and types
 //
-// Values flow through two stages, as in torchvision: *Image (PIL's "RGB"
-// images: Resize, RandomHorizontalFlip, RandomRotation, RandomResizedCrop)
-// and Tensor (float32 CHW: Normalize). ToTensor leads from the first to the
-// second. Transform.Apply takes and returns `any`, so a Compose may mix them;
+// Values flow through two stages, as in torchvision: *Image (PIL's "RGB" and
+// "L" images: Resize, CenterCrop, Pad, RandomCrop, RandomHorizontalFlip,
+// RandomVerticalFlip, RandomRotation, RandomResizedCrop, Grayscale,
+// ColorJitter) and Tensor (float32 CHW: Normalize). ToTensor leads from the
+// first to the second. Transform.Apply takes and returns `any`, so a Compose may mix them;
 // a transform given the wrong kind returns an error naming what it expected.
 // The deterministic operations behind these transforms, with their parameters
 // explicit, are in package functional (torchvision.transforms.functional).
@@ -16,9 +17,10 @@
 // Each transform is a struct named like its torchvision class, with exported
 // fields for its arguments. Go has no default arguments, so those with
 // defaults also have a New function that fills them in (NewResize,
-// NewRandomHorizontalFlip, NewRandomRotation, NewRandomResizedCrop); a struct
-// literal must spell out every field it needs (a zero Scale is an error, not
-// (0.08, 1)). Interpolation(3) is bicubic, as the seed's interpolation=3.
+// NewRandomHorizontalFlip, NewRandomRotation, NewRandomResizedCrop,
+// NewRandomCrop, ...). Where every zero value is torchvision's default
+// (ColorJitter, Grayscale) a struct literal is enough; otherwise it must
+// spell out every field it needs (a zero Scale is an error, not (0.08, 1)). Interpolation(3) is bicubic, as the seed's interpolation=3.
 // The seed's pipelines, which package presets builds, read:
 //
 //	train := transforms.Compose{
@@ -38,8 +40,9 @@
 // state: the data loader seeds one per (seed, epoch, index), which makes runs
 // reproducible whatever the number of workers. Draw order follows
 // torchvision's (flip: one draw; rotation: one angle; resized crop: up to ten
-// (scale, log-ratio) pairs, then the offsets), but the values differ from
-// torch's own generator, which is not reproduced. Given the same parameters,
+// (scale, log-ratio) pairs, then the offsets; crop: the top, then the left
+// offset; color jitter: the order, then each factor), but the values differ
+// from torch's own generator, which is not reproduced. Given the same parameters,
 // the outputs equal torchvision's pixel for pixel (see package functional).
 //
 // # Errors and concurrency
