@@ -242,11 +242,11 @@ func aeEpoch(o Options) (secs float64, batches, images int, err error) {
 	if o.Data == "" {
 		return 0, 0, 0, fmt.Errorf("needs an ImageFolder root with train/ (CIFAR10_DIR or --data)")
 	}
-	folder, err := datasets.NewImageFolder(filepath.Join(o.Data, "train"), train.AugmentTransform())
+	folder, err := datasets.NewImageFolder(filepath.Join(o.Data, "train"), datasets.ImageFolderOptions{Transform: train.AugmentTransform()})
 	if err != nil {
 		return 0, 0, 0, err
 	}
-	loader, err := data.NewDataLoader(folder, data.Options{BatchSize: o.Batch, Shuffle: true, NumWorkers: o.Workers, Seed: 1})
+	loader, err := data.NewDataLoader(folder, data.DataLoaderOptions{BatchSize: o.Batch, Shuffle: true, NumWorkers: o.Workers, Seed: 1})
 	if err != nil {
 		return 0, 0, 0, err
 	}

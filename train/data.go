@@ -42,8 +42,8 @@ func LoadData(cfg Config) (*Data, error) {
 	}
 	// The blog shuffles indices with numpy and takes the first floor(0.15*n) for validation.
 	trainIdx, valIdx := data.SplitValidation(trainSet.Len(), validationSize, rand.New(rand.NewPCG(cfg.Seed, 0x5eed)))
-	opts := func(s data.Sampler, seed uint64) data.Options {
-		return data.Options{BatchSize: cfg.BatchSize, Sampler: s, NumWorkers: cfg.Workers, Seed: seed}
+	opts := func(s data.Sampler, seed uint64) data.DataLoaderOptions {
+		return data.DataLoaderOptions{BatchSize: cfg.BatchSize, Sampler: s, NumWorkers: cfg.Workers, Seed: seed}
 	}
 	d := &Data{Classes: classes, NumTrain: len(trainIdx), NumValidation: len(valIdx)}
 	if d.Train, err = data.NewDataLoader(trainSet, opts(data.SubsetRandomSampler(trainIdx), cfg.Seed+1)); err != nil {
@@ -65,21 +65,21 @@ func openDatasets(dir string, trainT, testT transforms.Transform) (train, test d
 		return nil, nil, nil, fmt.Errorf("data directory %s does not exist: run `make data` or pass --data DIR (an ImageFolder tree with train/ and test/, or CIFAR-10's binary release)", dir)
 	}
 	if isDir(filepath.Join(dir, "train")) || isDir(filepath.Join(dir, "test")) {
-		tr, err := datasets.NewImageFolder(filepath.Join(dir, "train"), trainT)
+		tr, err := datasets.NewImageFolder(filepath.Join(dir, "train"), datasets.ImageFolderOptions{Transform: trainT})
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		te, err := datasets.NewImageFolder(filepath.Join(dir, "test"), testT)
+		te, err := datasets.NewImageFolder(filepath.Join(dir, "test"), datasets.ImageFolderOptions{Transform: testT})
 		if err != nil {
 			return nil, nil, nil, err
 		}
 		return tr, te, tr.Classes, nil
 	}
-	tr, err := datasets.NewCIFAR10(dir, true, false, trainT)
+	tr, err := datasets.NewCIFAR10(dir, datasets.CIFAR10Options{Transform: trainT})
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("%s holds neither train/ and test/ folders nor CIFAR-10's binary release: %w", dir, err)
 	}
-	te, err := datasets.NewCIFAR10(dir, false, false, testT)
+	te, err := datasets.NewCIFAR10(dir, datasets.CIFAR10Options{Train: new(false), Transform: testT})
 	if err != nil {
 		return nil, nil, nil, err
 	}

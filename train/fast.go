@@ -77,7 +77,7 @@ func loadResident(ctx context.Context, cfg Config) (*resident, error) {
 
 // upload decodes a dataset in order and returns its images as uint8 and its labels, on device.
 func upload(ctx context.Context, ds data.Dataset, device torch.Device) (images, labels *torch.Tensor, err error) {
-	loader, err := data.NewDataLoader(ds, data.Options{BatchSize: 1000, NumWorkers: runtime.NumCPU()})
+	loader, err := data.NewDataLoader(ds, data.DataLoaderOptions{BatchSize: 1000, NumWorkers: runtime.NumCPU()})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 
+	"github.com/aecifar/aecifar/torch"
 	"github.com/aecifar/aecifar/torch/utils/data"
 )
 
@@ -22,7 +23,7 @@ func (s squares) Get(i int, _ *rand.Rand) (data.Sample, error) {
 func Example() {
 	ds := squares{n: 100}
 	train, val := data.SplitValidation(ds.Len(), 0.15, rand.New(rand.NewPCG(1, 2)))
-	loader, err := data.NewDataLoader(ds, data.Options{
+	loader, err := data.NewDataLoader(ds, data.DataLoaderOptions{
 		BatchSize:  32,
 		Sampler:    data.SubsetRandomSampler(train),
 		NumWorkers: 4,
@@ -51,4 +52,30 @@ func Example() {
 	// 85 15 3
 	// epoch 0 images 85
 	// epoch 1 images 85
+}
+
+// The loaders of PyTorch's MNIST example: a shuffled training loader and a
+// test loader with its own batch size. After torch.manual_seed(1), PyTorch's
+// first training batch starts with the samples 24894, 45082, 51850, 25962 and
+// 57884 (testdata/gen.py); so does this one after torch.ManualSeed(1).
+func Example_shuffle() {
+	torch.ManualSeed(1)
+	train, err := data.NewDataLoader(squares{n: 60000}, data.DataLoaderOptions{BatchSize: 64, Shuffle: true})
+	if err != nil {
+		panic(err)
+	}
+	test, err := data.NewDataLoader(squares{n: 10000}, data.DataLoaderOptions{BatchSize: 1000})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(train.Len(), test.Len())
+
+	it := train.Iter(context.Background())
+	defer it.Close()
+	if it.Next() {
+		fmt.Println(it.Batch().Indices[:5])
+	}
+	// Output:
+	// 938 10
+	// [24894 45082 51850 25962 57884]
 }

@@ -10,26 +10,39 @@ import (
 	"sync/atomic"
 )
 
-// Options configures a DataLoader. The zero value loads one sample per batch,
-// in order, in the calling goroutine, like DataLoader(dataset).
-type Options struct {
+// DataLoaderOptions are DataLoader's keyword arguments, PyTorch's names in
+// CamelCase; the zero value of each field is PyTorch's default, so the zero
+// value loads one sample per batch, in order, in the calling goroutine, like
+// DataLoader(dataset). Seed and SkipBadSamples are this port's own.
+type DataLoaderOptions struct {
 	// BatchSize is the number of samples per batch; 0 means 1, PyTorch's default.
 	BatchSize int
-	// Shuffle visits a fresh permutation each epoch (a RandomSampler).
-	// It cannot be combined with Sampler.
+	// Shuffle visits a fresh permutation each epoch, a RandomSampler drawing
+	// from Generator (default false). It cannot be combined with Sampler.
 	Shuffle bool
-	// Sampler orders each epoch's indices; nil means sequential (or random
-	// with Shuffle).
+	// Sampler orders each epoch's indices; nil means sequential (or a
+	// RandomSampler with Shuffle).
 	Sampler Sampler
-	// NumWorkers is the number of loading goroutines; 0 loads in the caller.
+	// NumWorkers is the number of loading goroutines; 0 (the default) loads
+	// in the goroutine that calls Next.
 	NumWorkers int
-	// DropLast drops a last batch smaller than BatchSize.
+	// DropLast drops a last batch smaller than BatchSize (default false).
 	DropLast bool
-	// Seed drives the sampler and the transforms' randomness.
+	// Generator is PyTorch's generator: each epoch draws its base seed from it
+	// (torch.empty((), dtype=torch.int64).random_(generator=...)), and Shuffle's
+	// RandomSampler draws its order from it. nil, the default, means torch's
+	// default CPU generator, so that after torch.ManualSeed(s) the epochs visit
+	// the samples in the order PyTorch's visit them after torch.manual_seed(s)
+	// (with the same draws in between: model initialisation, dropout).
+	Generator *Generator
+	// PrefetchFactor is the number of batches each worker may load ahead of
+	// the consumer; 0 means 2, PyTorch's default.
+	PrefetchFactor int
+	// Seed drives the randomness the loader hands to Dataset.Get (the
+	// transforms') and to samplers that use it (SubsetRandomSampler), per
+	// (seed, epoch, index). PyTorch has no such option: its transforms draw
+	// from torch's generators, which the Go transforms do not reproduce.
 	Seed uint64
-	// Prefetch is the number of batches each worker may load ahead of the
-	// consumer; 0 means 2, PyTorch's prefetch_factor.
-	Prefetch int
 	// SkipBadSamples drops samples whose Get fails, counting them, instead of
 	// ending the epoch with the error.
 	SkipBadSamples bool
@@ -51,7 +64,7 @@ func (b Batch) Len() int { return len(b.Labels) }
 // in batches, one epoch per call to Iter.
 type DataLoader struct {
 	ds      Dataset
-	opts    Options
+	opts    DataLoaderOptions
 	sampler Sampler
 
 	mu      sync.Mutex
@@ -59,31 +72,42 @@ type DataLoader struct {
 	skipped atomic.Int64
 }
 
-// NewDataLoader checks opts and returns a loader starting at epoch 0.
-func NewDataLoader(ds Dataset, opts Options) (*DataLoader, error) {
+// NewDataLoader is DataLoader(dataset, ...): it checks the options (at most
+// one DataLoaderOptions) and returns a loader starting at epoch 0.
+func NewDataLoader(ds Dataset, opts ...DataLoaderOptions) (*DataLoader, error) {
 	if ds == nil {
 		return nil, errors.New("data: NewDataLoader: nil dataset")
 	}
+	if len(opts) > 1 {
+		return nil, fmt.Errorf("data: NewDataLoader: %d DataLoaderOptions given, want at most one", len(opts))
+	}
+	var o DataLoaderOptions
+	if len(opts) == 1 {
+		o = opts[0]
+	}
 	switch {
-	case opts.BatchSize < 0:
-		return nil, fmt.Errorf("data: batch_size should be a positive integer value, but got batch_size=%d", opts.BatchSize)
-	case opts.NumWorkers < 0:
-		return nil, fmt.Errorf("data: num_workers option should be non-negative, got %d", opts.NumWorkers)
-	case opts.Prefetch < 0:
-		return nil, fmt.Errorf("data: prefetch should be non-negative, got %d", opts.Prefetch)
-	case opts.Sampler != nil && opts.Shuffle:
+	case o.BatchSize < 0:
+		return nil, fmt.Errorf("data: batch_size should be a positive integer value, but got batch_size=%d", o.BatchSize)
+	case o.NumWorkers < 0:
+		return nil, fmt.Errorf("data: num_workers option should be non-negative; use num_workers=0 to disable multiprocessing (got %d)", o.NumWorkers)
+	case o.PrefetchFactor < 0:
+		return nil, fmt.Errorf("data: prefetch_factor should be non-negative, got %d", o.PrefetchFactor)
+	case o.Sampler != nil && o.Shuffle:
 		return nil, errors.New("data: sampler option is mutually exclusive with shuffle")
+	case o.Shuffle && ds.Len() <= 0:
+		// RandomSampler's check, reached through shuffle=True.
+		return nil, fmt.Errorf("data: num_samples should be a positive integer value, but got num_samples=%d", ds.Len())
 	}
-	if opts.BatchSize == 0 {
-		opts.BatchSize = 1
+	if o.BatchSize == 0 {
+		o.BatchSize = 1
 	}
-	if opts.Prefetch == 0 {
-		opts.Prefetch = 2
+	if o.PrefetchFactor == 0 {
+		o.PrefetchFactor = 2
 	}
-	l := &DataLoader{ds: ds, opts: opts, sampler: opts.Sampler}
+	l := &DataLoader{ds: ds, opts: o, sampler: o.Sampler}
 	if l.sampler == nil {
-		if opts.Shuffle {
-			l.sampler = RandomSampler{N: ds.Len()}
+		if o.Shuffle {
+			l.sampler = RandomSampler{N: ds.Len(), Generator: o.Generator}
 		} else {
 			l.sampler = SequentialSampler{N: ds.Len()}
 		}
@@ -186,6 +210,10 @@ func (l *DataLoader) Iter(ctx context.Context) *Iterator {
 
 	it := &Iterator{l: l, parent: ctx, epoch: epoch}
 	it.ctx, it.cancel = context.WithCancel(ctx)
+	// PyTorch's iterator draws its base seed (for its worker processes) before
+	// the sampler draws; the Go workers need none, but the draw keeps the
+	// generator's stream where PyTorch's is, for whatever draws from it next.
+	_ = l.opts.Generator.RandomInt64()
 	it.indices = l.sampler.Indices(SamplerRNG(l.opts.Seed, epoch))
 	it.batches = len(it.indices) / l.opts.BatchSize
 	if !l.opts.DropLast && len(it.indices)%l.opts.BatchSize != 0 {
@@ -237,7 +265,7 @@ type job struct {
 
 func (it *Iterator) startWorkers() {
 	opts := it.l.opts
-	it.order = make(chan chan result, opts.NumWorkers*opts.Prefetch)
+	it.order = make(chan chan result, opts.NumWorkers*opts.PrefetchFactor)
 	jobs := make(chan job)
 	it.wg.Add(1 + opts.NumWorkers)
 	go func() { // feeder: reserves a slot in order, then hands the batch to a worker

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aecifar/aecifar/torch"
 	"github.com/aecifar/aecifar/torch/utils/data"
 )
 
@@ -49,7 +50,7 @@ func epoch(t *testing.T, l *data.DataLoader) ([]data.Batch, error) {
 	return out, it.Err()
 }
 
-func mustLoader(t *testing.T, ds data.Dataset, opts data.Options) *data.DataLoader {
+func mustLoader(t *testing.T, ds data.Dataset, opts data.DataLoaderOptions) *data.DataLoader {
 	t.Helper()
 	l, err := data.NewDataLoader(ds, opts)
 	if err != nil {
@@ -102,15 +103,15 @@ func TestSplitValidation(t *testing.T) {
 func TestLoaderLenAndBatches(t *testing.T) {
 	ds := &fakeDataset{n: 10}
 	tests := []struct {
-		opts      data.Options
+		opts      data.DataLoaderOptions
 		wantLen   int
 		wantSizes []int
 	}{
-		{data.Options{}, 10, []int{1, 1, 1, 1, 1, 1, 1, 1, 1, 1}},
-		{data.Options{BatchSize: 4}, 3, []int{4, 4, 2}},
-		{data.Options{BatchSize: 4, DropLast: true}, 2, []int{4, 4}},
-		{data.Options{BatchSize: 5, NumWorkers: 2}, 2, []int{5, 5}},
-		{data.Options{BatchSize: 3, Sampler: data.SubsetRandomSampler{1, 2, 3, 4}}, 2, []int{3, 1}},
+		{data.DataLoaderOptions{}, 10, []int{1, 1, 1, 1, 1, 1, 1, 1, 1, 1}},
+		{data.DataLoaderOptions{BatchSize: 4}, 3, []int{4, 4, 2}},
+		{data.DataLoaderOptions{BatchSize: 4, DropLast: true}, 2, []int{4, 4}},
+		{data.DataLoaderOptions{BatchSize: 5, NumWorkers: 2}, 2, []int{5, 5}},
+		{data.DataLoaderOptions{BatchSize: 3, Sampler: data.SubsetRandomSampler{1, 2, 3, 4}}, 2, []int{3, 1}},
 	}
 	for _, tc := range tests {
 		l := mustLoader(t, ds, tc.opts)
@@ -144,11 +145,17 @@ func TestLoaderLenAndBatches(t *testing.T) {
 func TestLoaderDeterministicAcrossWorkers(t *testing.T) {
 	ds := &fakeDataset{n: 103}
 	var ref [][]data.Batch
+	var stateBefore2 *torch.Tensor // torch's generator state before epoch 2
 	for _, workers := range []int{0, 1, 2, 3, 8} {
 		for _, prefetch := range []int{1, 4} {
-			l := mustLoader(t, ds, data.Options{BatchSize: 8, Shuffle: true, NumWorkers: workers, Prefetch: prefetch, Seed: 42})
+			torch.ManualSeed(7) // Shuffle's order comes from torch's default generator
+			l := mustLoader(t, ds, data.DataLoaderOptions{BatchSize: 8, Shuffle: true, NumWorkers: workers, PrefetchFactor: prefetch, Seed: 42})
 			var epochs [][]data.Batch
-			for range 3 {
+			for e := range 3 {
+				if e == 2 && ref == nil {
+					stateBefore2 = torch.GetRNGState()
+					defer stateBefore2.Drop()
+				}
 				b, err := epoch(t, l)
 				if err != nil {
 					t.Fatal(err)
@@ -177,17 +184,27 @@ func TestLoaderDeterministicAcrossWorkers(t *testing.T) {
 	if !slices.Equal(slices.Sorted(slices.Values(seen)), (data.SequentialSampler{N: 103}).Indices(nil)) {
 		t.Error("an epoch did not visit every index exactly once")
 	}
-	// SetEpoch resumes: epoch 2 again, from a fresh loader.
-	l := mustLoader(t, ds, data.Options{BatchSize: 8, Shuffle: true, NumWorkers: 2, Seed: 42})
+	// Resuming at epoch 2 from a fresh loader: SetEpoch for the samples'
+	// randomness, the generator's state for the order.
+	if err := torch.SetRNGState(stateBefore2); err != nil {
+		t.Fatal(err)
+	}
+	l := mustLoader(t, ds, data.DataLoaderOptions{BatchSize: 8, Shuffle: true, NumWorkers: 2, Seed: 42})
 	l.SetEpoch(2)
 	b, err := epoch(t, l)
 	if err != nil || !equalBatches(b, ref[2]) || l.Epoch() != 3 {
-		t.Errorf("SetEpoch(2) did not reproduce epoch 2 (err %v)", err)
+		t.Errorf("SetEpoch(2) and the generator's state did not reproduce epoch 2 (err %v)", err)
 	}
-	// Another seed gives another order.
-	other, _ := epoch(t, mustLoader(t, ds, data.Options{BatchSize: 8, Shuffle: true, Seed: 43}))
+	// Another torch seed gives another order; another loader seed, other samples.
+	torch.ManualSeed(8)
+	other, _ := epoch(t, mustLoader(t, ds, data.DataLoaderOptions{BatchSize: 8, Shuffle: true, Seed: 42}))
 	if equalBatches(other, ref[0]) {
-		t.Error("seeds 42 and 43 gave the same epoch")
+		t.Error("torch seeds 7 and 8 gave the same epoch")
+	}
+	torch.ManualSeed(7)
+	other, _ = epoch(t, mustLoader(t, ds, data.DataLoaderOptions{BatchSize: 8, Shuffle: true, Seed: 43}))
+	if equalBatches(other, ref[0]) || !slices.Equal(other[0].Indices, ref[0][0].Indices) {
+		t.Error("loader seed 43: want the same order as seed 42, other sample draws")
 	}
 	// SampleRNG reproduces a sample outside the loader.
 	first := ref[0][0]
@@ -197,11 +214,37 @@ func TestLoaderDeterministicAcrossWorkers(t *testing.T) {
 	}
 }
 
+// A loader whose sampler uses the loader's rng (SubsetRandomSampler)
+// depends on (seed, epoch) alone: SetEpoch resumes it.
+func TestLoaderSetEpochResumesSubsetSampler(t *testing.T) {
+	ds := &fakeDataset{n: 50}
+	idx := (data.SequentialSampler{N: 50}).Indices(nil)[5:]
+	opts := data.DataLoaderOptions{BatchSize: 6, Sampler: data.SubsetRandomSampler(idx), NumWorkers: 2, Seed: 9}
+	l := mustLoader(t, ds, opts)
+	var ref [][]data.Batch
+	for range 3 {
+		b, err := epoch(t, l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref = append(ref, b)
+	}
+	torch.ManualSeed(123) // the torch generator plays no part in the order
+	l = mustLoader(t, ds, opts)
+	l.SetEpoch(2)
+	if b, err := epoch(t, l); err != nil || !equalBatches(b, ref[2]) {
+		t.Errorf("SetEpoch(2) did not reproduce epoch 2 (err %v)", err)
+	}
+	if equalBatches(ref[0], ref[1]) {
+		t.Error("two epochs gave the same order")
+	}
+}
+
 func TestLoaderErrors(t *testing.T) {
 	for _, workers := range []int{0, 3} {
 		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
 			ds := &fakeDataset{n: 20, bad: map[int]bool{9: true}}
-			l := mustLoader(t, ds, data.Options{BatchSize: 4, NumWorkers: workers})
+			l := mustLoader(t, ds, data.DataLoaderOptions{BatchSize: 4, NumWorkers: workers})
 			batches, err := epoch(t, l)
 			if err == nil || !strings.Contains(err.Error(), "sample 9") || !strings.Contains(err.Error(), "/data/9.jpg") {
 				t.Fatalf("error %v, want one naming sample 9 and its file", err)
@@ -211,7 +254,7 @@ func TestLoaderErrors(t *testing.T) {
 			}
 
 			ds = &fakeDataset{n: 20, bad: map[int]bool{1: true, 8: true, 9: true, 10: true, 11: true, 17: true}}
-			l = mustLoader(t, ds, data.Options{BatchSize: 4, NumWorkers: workers, SkipBadSamples: true})
+			l = mustLoader(t, ds, data.DataLoaderOptions{BatchSize: 4, NumWorkers: workers, SkipBadSamples: true})
 			it := l.Iter(context.Background())
 			defer it.Close()
 			var sizes []int
@@ -226,13 +269,19 @@ func TestLoaderErrors(t *testing.T) {
 			}
 		})
 	}
-	if _, err := data.NewDataLoader(&fakeDataset{n: 3}, data.Options{Shuffle: true, Sampler: data.RandomSampler{N: 3}}); err == nil {
+	if _, err := data.NewDataLoader(&fakeDataset{n: 3}, data.DataLoaderOptions{Shuffle: true, Sampler: data.RandomSampler{N: 3}}); err == nil {
 		t.Error("Shuffle with a Sampler: no error")
 	}
-	if _, err := data.NewDataLoader(&fakeDataset{n: 3}, data.Options{BatchSize: -1}); err == nil {
+	if _, err := data.NewDataLoader(&fakeDataset{n: 3}, data.DataLoaderOptions{BatchSize: -1}); err == nil {
 		t.Error("negative batch size: no error")
 	}
-	_, err := epoch(t, mustLoader(t, &fakeDataset{n: 3}, data.Options{Sampler: data.SubsetRandomSampler{5}}))
+	if _, err := data.NewDataLoader(&fakeDataset{n: 3}, data.DataLoaderOptions{}, data.DataLoaderOptions{}); err == nil {
+		t.Error("two DataLoaderOptions: no error")
+	}
+	if _, err := data.NewDataLoader(&fakeDataset{n: 0}, data.DataLoaderOptions{Shuffle: true}); err == nil || !strings.Contains(err.Error(), "num_samples=0") {
+		t.Errorf("shuffling an empty dataset: %v, want PyTorch's num_samples error", err)
+	}
+	_, err := epoch(t, mustLoader(t, &fakeDataset{n: 3}, data.DataLoaderOptions{Sampler: data.SubsetRandomSampler{5}}))
 	if err == nil || !strings.Contains(err.Error(), "index 5") {
 		t.Errorf("out-of-range sampler index: %v", err)
 	}
@@ -259,7 +308,7 @@ func TestLoaderLeavesNoGoroutines(t *testing.T) {
 	base := runtime.NumGoroutine()
 
 	// Closed after one batch, workers still busy.
-	l := mustLoader(t, ds, data.Options{BatchSize: 4, NumWorkers: 4, Shuffle: true})
+	l := mustLoader(t, ds, data.DataLoaderOptions{BatchSize: 4, NumWorkers: 4, Shuffle: true})
 	it := l.Iter(context.Background())
 	if !it.Next() {
 		t.Fatal(it.Err())
@@ -289,13 +338,13 @@ func TestLoaderLeavesNoGoroutines(t *testing.T) {
 
 	// Ended by an error.
 	bad := &fakeDataset{n: 400, bad: map[int]bool{50: true}, delay: 100 * time.Microsecond}
-	if _, err := epoch(t, mustLoader(t, bad, data.Options{BatchSize: 4, NumWorkers: 4})); err == nil {
+	if _, err := epoch(t, mustLoader(t, bad, data.DataLoaderOptions{BatchSize: 4, NumWorkers: 4})); err == nil {
 		t.Error("no error")
 	}
 	waitGoroutines(t, base)
 
 	// Run to the end without an explicit Close.
-	it = mustLoader(t, &fakeDataset{n: 40}, data.Options{BatchSize: 4, NumWorkers: 3}).Iter(context.Background())
+	it = mustLoader(t, &fakeDataset{n: 40}, data.DataLoaderOptions{BatchSize: 4, NumWorkers: 3}).Iter(context.Background())
 	for it.Next() {
 	}
 	waitGoroutines(t, base)
@@ -316,7 +365,7 @@ func TestLoaderLeavesNoGoroutines(t *testing.T) {
 // for beyond the prefetch bound.
 func TestLoaderPrefetchIsBounded(t *testing.T) {
 	ds := &fakeDataset{n: 1000}
-	l := mustLoader(t, ds, data.Options{BatchSize: 2, NumWorkers: 2, Prefetch: 3})
+	l := mustLoader(t, ds, data.DataLoaderOptions{BatchSize: 2, NumWorkers: 2, PrefetchFactor: 3})
 	it := l.Iter(context.Background())
 	defer it.Close()
 	it.Next()

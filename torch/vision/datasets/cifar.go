@@ -1,306 +1,265 @@
 package datasets
 
 import (
-	"archive/tar"
-	"compress/gzip"
 	"context"
-	"crypto/md5"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"math/rand/v2"
-	"net/http"
 	"os"
-	"path"
 	"path/filepath"
 	"strings"
-	"time"
 
-	"github.com/aecifar/aecifar/internal/atomicfile"
 	"github.com/aecifar/aecifar/torch/utils/data"
 	"github.com/aecifar/aecifar/torch/vision/transforms"
 	"github.com/aecifar/aecifar/torch/vision/transforms/functional"
 )
 
-// Where CIFAR-10's binary release comes from. Tests point these at a local
-// server; change them only before calling NewCIFAR10.
+// Where CIFAR-10's and CIFAR-100's binary releases come from, with their
+// MD5s. Tests point these at a local server; change them only before a
+// download starts.
 var (
-	CIFAR10URL = "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz"
-	CIFAR10MD5 = "c32a1d4ab5d03f1284b67883e8d87530"
-	// HTTPClient downloads the archive (the timeout bounds the whole transfer).
-	HTTPClient = &http.Client{Timeout: 30 * time.Minute}
+	CIFAR10URL  = "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz"
+	CIFAR10MD5  = "c32a1d4ab5d03f1284b67883e8d87530"
+	CIFAR100URL = "https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz"
+	CIFAR100MD5 = "03b5dce01913d631647c71ecec9e9cb8"
 )
 
-const (
-	cifarArchive  = "cifar-10-binary.tar.gz"
-	cifarDir      = "cifar-10-batches-bin"
-	cifarSide     = 32
-	cifarRecord   = 1 + 3*cifarSide*cifarSide // label byte, then R, G and B planes
-	cifarMetaFile = "batches.meta.txt"
-)
+const cifarSide = 32
+
+// cifarSpec describes one binary release: its archive and folder, its
+// files, and its records (label bytes, then R, G and B planes of 32×32).
+type cifarSpec struct {
+	name        string
+	url, md5    *string
+	archive     string
+	dir         string
+	train, test []string
+	meta        string // the class names, one a line
+	coarseMeta  string // CIFAR-100's coarse class names
+	labelBytes  int    // 1, or 2 (coarse, fine) for CIFAR-100
+}
+
+func (s *cifarSpec) record() int { return s.labelBytes + 3*cifarSide*cifarSide }
 
 var (
-	cifarTrainFiles = []string{"data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin"}
-	cifarTestFiles  = []string{"test_batch.bin"}
+	cifar10Spec = &cifarSpec{
+		name: "CIFAR10", url: &CIFAR10URL, md5: &CIFAR10MD5,
+		archive: "cifar-10-binary.tar.gz", dir: "cifar-10-batches-bin",
+		train: []string{"data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin"},
+		test:  []string{"test_batch.bin"}, meta: "batches.meta.txt", labelBytes: 1,
+	}
+	cifar100Spec = &cifarSpec{
+		name: "CIFAR100", url: &CIFAR100URL, md5: &CIFAR100MD5,
+		archive: "cifar-100-binary.tar.gz", dir: "cifar-100-binary",
+		train: []string{"train.bin"}, test: []string{"test.bin"},
+		meta: "fine_label_names.txt", coarseMeta: "coarse_label_names.txt", labelBytes: 2,
+	}
 )
 
 // CIFAR10 mirrors torchvision.datasets.CIFAR10, reading the official binary
 // release from Root/cifar-10-batches-bin: 3073-byte records (a label byte,
 // then 1024 red, 1024 green and 1024 blue bytes, row-major 32×32), the five
 // data batches in order for training, test_batch.bin for testing, and the
-// class names from batches.meta.txt.
+// class names from batches.meta.txt. (torchvision reads the Python release,
+// whose images and labels are the same in the same order.)
 type CIFAR10 struct {
 	Root       string
 	Train      bool
 	Classes    []string
 	ClassToIdx map[string]int
 	Transform  transforms.Transform
+	// TargetTransform maps each label (nil: the label itself).
+	TargetTransform func(target int) int
 
-	records []byte // Len() records of cifarRecord bytes
+	spec    *cifarSpec
+	records []byte // Len() records of spec.record() bytes
 }
+
+// CIFAR10Options are the keyword arguments of NewCIFAR10 (and NewCIFAR100),
+// torchvision's; Progress is this port's.
+type CIFAR10Options struct {
+	// Train selects the training split; nil means true, torchvision's default.
+	Train *bool
+	// Transform is applied to each image in Get; nil means ToTensor (a Sample
+	// holds float32 data, where torchvision would return the PIL image).
+	Transform transforms.Transform
+	// TargetTransform maps each label; nil leaves it.
+	TargetTransform func(target int) int
+	// Download fetches and extracts the release when it is not already there
+	// (default false).
+	Download bool
+	// Progress receives the download's lines, as DownloadOptions.Progress.
+	Progress io.Writer
+}
+
+// CIFAR100Options are NewCIFAR100's keyword arguments, CIFAR10's.
+type CIFAR100Options = CIFAR10Options
 
 // ErrDatasetNotFound is returned (wrapped) when the data is missing and
 // download is false.
 var ErrDatasetNotFound = errors.New("dataset not found or corrupted; you can use download=true to download it")
 
-// NewCIFAR10 loads the training (train) or test split from root, first
-// downloading and extracting the archive when download is true and the data
-// is not already there. transform is applied in Get; nil means ToTensor.
-func NewCIFAR10(root string, train, download bool, transform transforms.Transform) (*CIFAR10, error) {
-	if download {
-		if err := DownloadCIFAR10(context.Background(), root); err != nil {
+func trainOrDefault(train *bool) bool { return train == nil || *train }
+
+// NewCIFAR10 is torchvision.datasets.CIFAR10(root, ...): the training split
+// (or the test split with Train: new(false)) from root, downloaded and
+// extracted first when Download is set and the data is not complete there.
+func NewCIFAR10(root string, opts ...CIFAR10Options) (*CIFAR10, error) {
+	return newCIFAR(cifar10Spec, root, opts)
+}
+
+func newCIFAR(spec *cifarSpec, root string, opts []CIFAR10Options) (*CIFAR10, error) {
+	if len(opts) > 1 {
+		return nil, fmt.Errorf("datasets: %s: %d options given, want at most one", spec.name, len(opts))
+	}
+	var o CIFAR10Options
+	if len(opts) == 1 {
+		o = opts[0]
+	}
+	if o.Download {
+		if err := downloadCIFAR(context.Background(), spec, root, DownloadOptions{Progress: o.Progress}); err != nil {
 			return nil, err
 		}
 	}
-	if err := checkCIFAR10(root); err != nil {
-		return nil, fmt.Errorf("datasets: CIFAR10 in %s: %w: %w", root, ErrDatasetNotFound, err)
+	dir := filepath.Join(root, spec.dir)
+	if err := checkCIFAR(spec, dir); err != nil {
+		return nil, fmt.Errorf("datasets: %s in %s: %w: %w", spec.name, root, ErrDatasetNotFound, err)
 	}
-	dir := filepath.Join(root, cifarDir)
-	c := &CIFAR10{Root: root, Train: train, Transform: transform, ClassToIdx: map[string]int{}}
-	meta, err := os.ReadFile(filepath.Join(dir, cifarMetaFile))
-	if err != nil {
-		return nil, fmt.Errorf("datasets: CIFAR10: %w", err)
+	c := &CIFAR10{Root: root, Train: trainOrDefault(o.Train), Transform: o.Transform, TargetTransform: o.TargetTransform, spec: spec}
+	var err error
+	if c.Classes, err = readLines(filepath.Join(dir, spec.meta)); err != nil {
+		return nil, fmt.Errorf("datasets: %s: %w", spec.name, err)
 	}
-	for _, line := range strings.Split(string(meta), "\n") {
-		if name := strings.TrimSpace(line); name != "" {
-			c.ClassToIdx[name] = len(c.Classes)
-			c.Classes = append(c.Classes, name)
-		}
+	c.ClassToIdx = make(map[string]int, len(c.Classes))
+	for i, name := range c.Classes {
+		c.ClassToIdx[name] = i
 	}
-	files := cifarTestFiles
-	if train {
-		files = cifarTrainFiles
+	files := spec.test
+	if c.Train {
+		files = spec.train
 	}
 	for _, name := range files {
 		b, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
-			return nil, fmt.Errorf("datasets: CIFAR10: %w", err)
+			return nil, fmt.Errorf("datasets: %s: %w", spec.name, err)
 		}
 		c.records = append(c.records, b...)
 	}
 	for i := range c.Len() {
-		if label := int(c.records[i*cifarRecord]); label >= len(c.Classes) {
-			return nil, fmt.Errorf("datasets: CIFAR10: record %d has label %d but %s lists %d classes", i, label, cifarMetaFile, len(c.Classes))
+		if label := c.label(i); label >= len(c.Classes) {
+			return nil, fmt.Errorf("datasets: %s: record %d has label %d but %s lists %d classes", spec.name, i, label, spec.meta, len(c.Classes))
 		}
 	}
 	return c, nil
 }
 
-// checkCIFAR10 is the integrity check: every file present, every batch a
-// whole, non-zero number of records. (The release publishes no per-file
-// checksums; the archive's MD5 is checked at download.)
-func checkCIFAR10(root string) error {
-	dir := filepath.Join(root, cifarDir)
-	if _, err := os.Stat(filepath.Join(dir, cifarMetaFile)); err != nil {
-		return err
+// readLines returns the non-empty lines of a class-name file, trimmed.
+func readLines(name string) ([]string, error) {
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return nil, err
 	}
-	for _, name := range append(append([]string{}, cifarTrainFiles...), cifarTestFiles...) {
+	var out []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if s := strings.TrimSpace(line); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+// checkCIFAR is the integrity check of dir: every file present, every batch
+// a whole, non-zero number of records. (The binary releases publish no
+// per-file checksums; the archive's MD5 is checked at download.)
+func checkCIFAR(spec *cifarSpec, dir string) error {
+	for _, meta := range []string{spec.meta, spec.coarseMeta} {
+		if meta == "" {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(dir, meta)); err != nil {
+			return err
+		}
+	}
+	for _, name := range append(append([]string{}, spec.train...), spec.test...) {
 		info, err := os.Stat(filepath.Join(dir, name))
 		if err != nil {
 			return err
 		}
-		if info.Size() == 0 || info.Size()%cifarRecord != 0 {
-			return fmt.Errorf("%s has %d bytes, not a whole number of %d-byte records", name, info.Size(), cifarRecord)
+		if info.Size() == 0 || info.Size()%int64(spec.record()) != 0 {
+			return fmt.Errorf("%s has %d bytes, not a whole number of %d-byte records", name, info.Size(), spec.record())
 		}
 	}
 	return nil
 }
 
-// DownloadOptions are the keyword arguments of the download functions.
-type DownloadOptions struct {
-	// Progress receives torchvision's "Downloading URL to FILE" and "Extracting FILE to DIR"
-	// lines and, when it is a terminal, a progress bar of the transfer. nil prints nothing.
-	Progress io.Writer
-}
-
-// DownloadCIFAR10 makes root/cifar-10-batches-bin exist and be complete:
-// it downloads CIFAR10URL to root/cifar-10-binary.tar.gz unless a copy with
-// the right MD5 is there, checks CIFAR10MD5, and extracts into a temporary
-// folder that is renamed into place only once complete, so an interrupted
-// run never leaves a half-written dataset. Data already present and complete
-// is left alone.
+// DownloadCIFAR10 makes root/cifar-10-batches-bin exist and be complete, as
+// CIFAR10(download=True) does: it downloads CIFAR10URL to
+// root/cifar-10-binary.tar.gz unless a copy with the right MD5 is there,
+// checks CIFAR10MD5, and extracts into a temporary folder that is renamed
+// into place only once complete, so an interrupted run never leaves a
+// half-written dataset. Data already present and complete is left alone
+// ("Files already downloaded and verified").
 func DownloadCIFAR10(ctx context.Context, root string, opts ...DownloadOptions) error {
-	if checkCIFAR10(root) == nil {
-		return nil
-	}
-	var o DownloadOptions
-	if len(opts) > 0 {
-		o = opts[0]
-	}
-	if err := os.MkdirAll(root, 0o755); err != nil {
+	o, err := downloadOptions(opts)
+	if err != nil {
 		return fmt.Errorf("datasets: CIFAR10: %w", err)
 	}
-	archive := filepath.Join(root, cifarArchive)
-	if sum, err := fileMD5(archive); err != nil || sum != CIFAR10MD5 {
-		if err := download(ctx, CIFAR10URL, archive, CIFAR10MD5, o.Progress); err != nil {
-			return fmt.Errorf("datasets: CIFAR10: %w", err)
-		}
+	return downloadCIFAR(ctx, cifar10Spec, root, o)
+}
+
+func downloadCIFAR(ctx context.Context, spec *cifarSpec, root string, o DownloadOptions) error {
+	if checkCIFAR(spec, filepath.Join(root, spec.dir)) == nil {
+		o.printf("Files already downloaded and verified\n")
+		return nil
 	}
-	if o.Progress != nil {
-		fmt.Fprintf(o.Progress, "Extracting %s to %s\n", archive, root)
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return fmt.Errorf("datasets: %s: %w", spec.name, err)
 	}
-	if err := extractCIFAR10(archive, root); err != nil {
-		return fmt.Errorf("datasets: CIFAR10: extracting %s: %w", archive, err)
+	if err := downloadURL(ctx, *spec.url, root, spec.archive, *spec.md5, o); err != nil {
+		return fmt.Errorf("datasets: %s: %w", spec.name, err)
+	}
+	archive := filepath.Join(root, spec.archive)
+	o.printf("Extracting %s to %s\n", archive, root)
+	check := func(dir string) error { return checkCIFAR(spec, dir) }
+	if err := extractTarDir(archive, root, spec.dir, check); err != nil {
+		return fmt.Errorf("datasets: %s: extracting %s: %w", spec.name, archive, err)
 	}
 	return nil
-}
-
-func fileMD5(name string) (string, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := md5.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// download fetches url into dst with atomicfile.Write, so dst is replaced only by a complete file
-// whose MD5 is wantMD5. progress, when not nil, gets torchvision's line and a progress bar.
-func download(ctx context.Context, url, dst, wantMD5 string, progress io.Writer) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return err
-	}
-	resp, err := HTTPClient.Do(req)
-	if err != nil {
-		return fmt.Errorf("downloading %s failed (is the network reachable? otherwise put %s in %s by hand): %w",
-			url, cifarArchive, filepath.Dir(dst), err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("downloading %s: server answered %s", url, resp.Status)
-	}
-	if progress != nil {
-		fmt.Fprintf(progress, "Downloading %s to %s\n", url, dst)
-	}
-	bar := newByteBar(progress, resp.ContentLength, filepath.Base(dst))
-	defer bar.finish()
-	return atomicfile.Write(dst, func(w io.Writer) error {
-		h := md5.New()
-		if _, err := io.Copy(io.MultiWriter(w, h, bar), resp.Body); err != nil {
-			return fmt.Errorf("downloading %s: %w", url, err)
-		}
-		if got := hex.EncodeToString(h.Sum(nil)); got != wantMD5 {
-			return fmt.Errorf("downloaded %s has MD5 %s, want %s (corrupted download?)", url, got, wantMD5)
-		}
-		return nil
-	})
-}
-
-// extractCIFAR10 unpacks the regular files under cifar-10-batches-bin/ into a
-// temporary folder in root, checks them, and renames the folder into place,
-// replacing an incomplete one.
-func extractCIFAR10(archive, root string) (err error) {
-	f, err := os.Open(archive)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	gz, err := gzip.NewReader(f)
-	if err != nil {
-		return err
-	}
-	tmp, err := os.MkdirTemp(root, ".cifar-10-extract-*")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmp) // after a successful rename only the empty shell remains
-	tr := tar.NewReader(gz)
-	for {
-		hdr, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		name := path.Clean(strings.TrimPrefix(hdr.Name, "./"))
-		if hdr.Typeflag != tar.TypeReg || !strings.HasPrefix(name, cifarDir+"/") || strings.Contains(name, "..") {
-			continue // folders are made as needed; nothing else is trusted
-		}
-		dst := filepath.Join(tmp, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			return err
-		}
-		out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
-		if err != nil {
-			return err
-		}
-		if _, err := io.Copy(out, tr); err != nil {
-			out.Close()
-			return err
-		}
-		if err := out.Close(); err != nil {
-			return err
-		}
-	}
-	if err := checkCIFAR10(tmp); err != nil {
-		return fmt.Errorf("archive is incomplete: %w", err)
-	}
-	final := filepath.Join(root, cifarDir)
-	if _, err := os.Stat(final); err == nil {
-		// An incomplete copy: move it aside first, as rename will not replace a folder.
-		old := filepath.Join(tmp, "old")
-		if err := os.Rename(final, old); err != nil {
-			return err
-		}
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
-	return os.Rename(filepath.Join(tmp, cifarDir), final)
 }
 
 // Len implements data.Dataset.
-func (c *CIFAR10) Len() int { return len(c.records) / cifarRecord }
+func (c *CIFAR10) Len() int { return len(c.records) / c.spec.record() }
+
+// label is record i's label (CIFAR-100's fine one), unchecked.
+func (c *CIFAR10) label(i int) int {
+	return int(c.records[i*c.spec.record()+c.spec.labelBytes-1])
+}
 
 // Targets returns every sample's label, like CIFAR10.targets.
 func (c *CIFAR10) Targets() []int {
 	t := make([]int, c.Len())
 	for i := range t {
-		t[i] = int(c.records[i*cifarRecord])
+		t[i] = c.label(i)
 	}
 	return t
 }
 
-// Image returns sample index as an RGB image, with its label.
+// Image returns sample index as an RGB image, with its label (before
+// TargetTransform).
 func (c *CIFAR10) Image(index int) (*functional.Image, int, error) {
 	if index < 0 || index >= c.Len() {
-		return nil, 0, fmt.Errorf("datasets: CIFAR10 index %d out of range [0, %d)", index, c.Len())
+		return nil, 0, fmt.Errorf("datasets: %s index %d out of range [0, %d)", c.spec.name, index, c.Len())
 	}
-	rec := c.records[index*cifarRecord : (index+1)*cifarRecord]
+	n := c.spec.record()
+	rec := c.records[index*n+c.spec.labelBytes : (index+1)*n]
 	const plane = cifarSide * cifarSide
 	img := functional.NewImage(cifarSide, cifarSide)
-	r, g, b := rec[1:1+plane], rec[1+plane:1+2*plane], rec[1+2*plane:]
+	r, g, b := rec[:plane], rec[plane:2*plane], rec[2*plane:]
 	for i := range plane {
 		img.Pix[3*i], img.Pix[3*i+1], img.Pix[3*i+2] = r[i], g[i], b[i]
 	}
-	return img, int(rec[0]), nil
+	return img, c.label(index), nil
 }
 
 // Get implements data.Dataset.
@@ -311,10 +270,69 @@ func (c *CIFAR10) Get(index int, rng *rand.Rand) (data.Sample, error) {
 	}
 	s, err := applyTransform(c.Transform, img, rng, true) // img is built for this call
 	if err != nil {
-		return data.Sample{}, fmt.Errorf("datasets: CIFAR10 sample %d: %w", index, err)
+		return data.Sample{}, fmt.Errorf("datasets: %s sample %d: %w", c.spec.name, index, err)
 	}
-	s.Label = int64(label)
+	s.Label = int64(targetTransform(c.TargetTransform, label))
 	return s, nil
 }
 
-var _ data.Dataset = (*CIFAR10)(nil)
+func targetTransform(f func(int) int, label int) int {
+	if f == nil {
+		return label
+	}
+	return f(label)
+}
+
+// CIFAR100 mirrors torchvision.datasets.CIFAR100 (a CIFAR10 of another
+// release), reading the binary release from Root/cifar-100-binary: 3074-byte
+// records (the coarse label, the fine label, then the R, G and B planes),
+// train.bin or test.bin. Classes and Targets are the 100 fine classes, as
+// torchvision's; the 20 coarse ones, which torchvision 0.14 does not expose,
+// are CoarseClasses and CoarseTargets.
+type CIFAR100 struct {
+	CIFAR10
+	CoarseClasses []string
+}
+
+// NewCIFAR100 is torchvision.datasets.CIFAR100(root, ...), as NewCIFAR10.
+func NewCIFAR100(root string, opts ...CIFAR100Options) (*CIFAR100, error) {
+	c, err := newCIFAR(cifar100Spec, root, opts)
+	if err != nil {
+		return nil, err
+	}
+	coarse, err := readLines(filepath.Join(root, cifar100Spec.dir, cifar100Spec.coarseMeta))
+	if err != nil {
+		return nil, fmt.Errorf("datasets: CIFAR100: %w", err)
+	}
+	out := &CIFAR100{CIFAR10: *c, CoarseClasses: coarse}
+	for i := range out.Len() {
+		if label := int(out.records[i*out.spec.record()]); label >= len(coarse) {
+			return nil, fmt.Errorf("datasets: CIFAR100: record %d has coarse label %d but %s lists %d classes", i, label, cifar100Spec.coarseMeta, len(coarse))
+		}
+	}
+	return out, nil
+}
+
+// CoarseTargets returns every sample's coarse label (its superclass).
+func (c *CIFAR100) CoarseTargets() []int {
+	t := make([]int, c.Len())
+	for i := range t {
+		t[i] = int(c.records[i*c.spec.record()])
+	}
+	return t
+}
+
+// DownloadCIFAR100 is DownloadCIFAR10 for CIFAR-100's binary release
+// (CIFAR100URL, CIFAR100MD5) into root/cifar-100-binary.
+func DownloadCIFAR100(ctx context.Context, root string, opts ...DownloadOptions) error {
+	o, err := downloadOptions(opts)
+	if err != nil {
+		return fmt.Errorf("datasets: CIFAR100: %w", err)
+	}
+	return downloadCIFAR(ctx, cifar100Spec, root, o)
+}
+
+var (
+	_ data.Dataset = (*CIFAR10)(nil)
+	_ data.Dataset = (*CIFAR100)(nil)
+)

@@ -115,14 +115,14 @@ func TestCIFAR10DownloadAndRead(t *testing.T) {
 	_, hits := serve(t, archive, http.StatusOK, md5Hex(archive))
 	root := filepath.Join(t.TempDir(), "data")
 
-	train, err := datasets.NewCIFAR10(root, true, true, nil)
+	train, err := datasets.NewCIFAR10(root, datasets.CIFAR10Options{Download: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if train.Len() != 10 || !slices.Equal(train.Classes, fixtureClasses) || train.ClassToIdx["ship"] != 8 {
 		t.Fatalf("train: %d samples, classes %v", train.Len(), train.Classes)
 	}
-	test, err := datasets.NewCIFAR10(root, false, true, transforms.Compose{transforms.ToTensor{}})
+	test, err := datasets.NewCIFAR10(root, datasets.CIFAR10Options{Train: new(false), Download: true, Transform: transforms.Compose{transforms.ToTensor{}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +188,7 @@ func TestCIFAR10DownloadFailures(t *testing.T) {
 				srv.Close()
 			}
 			root := t.TempDir()
-			_, err := datasets.NewCIFAR10(root, true, true, nil)
+			_, err := datasets.NewCIFAR10(root, datasets.CIFAR10Options{Download: true})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %v, want one containing %q", err, tc.want)
 			}
@@ -202,7 +202,7 @@ func TestCIFAR10DownloadFailures(t *testing.T) {
 }
 
 func TestCIFAR10Missing(t *testing.T) {
-	_, err := datasets.NewCIFAR10(t.TempDir(), true, false, nil)
+	_, err := datasets.NewCIFAR10(t.TempDir())
 	if !errors.Is(err, datasets.ErrDatasetNotFound) || !strings.Contains(err.Error(), "download=true") {
 		t.Errorf("error %v, want ErrDatasetNotFound", err)
 	}
@@ -213,21 +213,114 @@ func TestCIFAR10RepairsIncompleteData(t *testing.T) {
 	archive := fixtureArchive(t, "")
 	serve(t, archive, http.StatusOK, md5Hex(archive))
 	root := t.TempDir()
-	if _, err := datasets.NewCIFAR10(root, true, true, nil); err != nil {
+	if _, err := datasets.NewCIFAR10(root, datasets.CIFAR10Options{Download: true}); err != nil {
 		t.Fatal(err)
 	}
 	batch := filepath.Join(root, "cifar-10-batches-bin", "data_batch_2.bin")
 	if err := os.WriteFile(batch, []byte("short"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := datasets.NewCIFAR10(root, true, false, nil); !errors.Is(err, datasets.ErrDatasetNotFound) {
+	if _, err := datasets.NewCIFAR10(root); !errors.Is(err, datasets.ErrDatasetNotFound) {
 		t.Fatalf("damaged data without download: %v", err)
 	}
-	c, err := datasets.NewCIFAR10(root, true, true, nil)
+	c, err := datasets.NewCIFAR10(root, datasets.CIFAR10Options{Download: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.Len() != 10 {
 		t.Errorf("%d samples after repair, want 10", c.Len())
+	}
+}
+
+// fixture100 is a miniature cifar-100-binary.tar.gz: four training records
+// and two test ones, record n with coarse label n%20, fine label (7n)%100
+// and pixels encoding (n, channel, i).
+func fixture100(t *testing.T) []byte {
+	t.Helper()
+	rec := func(n int) []byte {
+		r := make([]byte, 3074)
+		r[0], r[1] = byte(n%20), byte((7*n)%100)
+		for c := range 3 {
+			for i := range 1024 {
+				r[2+c*1024+i] = byte(n*5 + c*40 + i)
+			}
+		}
+		return r
+	}
+	var fine, coarse []string
+	for i := range 100 {
+		fine = append(fine, fmt.Sprintf("fine%02d", i))
+	}
+	for i := range 20 {
+		coarse = append(coarse, fmt.Sprintf("coarse%02d", i))
+	}
+	var buf bytes.Buffer
+	gz := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(gz)
+	for _, f := range []struct {
+		name string
+		body []byte
+	}{
+		{"cifar-100-binary/train.bin", slices.Concat(rec(0), rec(1), rec(2), rec(3))},
+		{"cifar-100-binary/test.bin", slices.Concat(rec(10), rec(11))},
+		{"cifar-100-binary/fine_label_names.txt", []byte(strings.Join(fine, "\n") + "\n")},
+		{"cifar-100-binary/coarse_label_names.txt", []byte(strings.Join(coarse, "\n") + "\n")},
+	} {
+		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: 0o644, Size: int64(len(f.body)), Typeflag: tar.TypeReg}); err != nil {
+			t.Fatal(err)
+		}
+		tw.Write(f.body)
+	}
+	tw.Close()
+	gz.Close()
+	return buf.Bytes()
+}
+
+func TestCIFAR100DownloadAndRead(t *testing.T) {
+	archive := fixture100(t)
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Write(archive)
+	}))
+	t.Cleanup(srv.Close)
+	oldURL, oldMD5 := datasets.CIFAR100URL, datasets.CIFAR100MD5
+	t.Cleanup(func() { datasets.CIFAR100URL, datasets.CIFAR100MD5 = oldURL, oldMD5 })
+	datasets.CIFAR100URL, datasets.CIFAR100MD5 = srv.URL+"/cifar-100-binary.tar.gz", md5Hex(archive)
+	root := t.TempDir()
+	var out bytes.Buffer
+	train, err := datasets.NewCIFAR100(root, datasets.CIFAR100Options{Download: true, Progress: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantLines := "Downloading " + datasets.CIFAR100URL + " to " + filepath.Join(root, "cifar-100-binary.tar.gz") + "\n" +
+		"Extracting " + filepath.Join(root, "cifar-100-binary.tar.gz") + " to " + root + "\n"
+	if out.String() != wantLines {
+		t.Errorf("printed %q, want torchvision's %q", out.String(), wantLines)
+	}
+	if train.Len() != 4 || len(train.Classes) != 100 || len(train.CoarseClasses) != 20 || train.ClassToIdx["fine07"] != 7 {
+		t.Fatalf("train: %d samples, %d classes, %d coarse", train.Len(), len(train.Classes), len(train.CoarseClasses))
+	}
+	if !slices.Equal(train.Targets(), []int{0, 7, 14, 21}) || !slices.Equal(train.CoarseTargets(), []int{0, 1, 2, 3}) {
+		t.Errorf("targets %v, coarse %v", train.Targets(), train.CoarseTargets())
+	}
+	img, label, err := train.Image(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := 3 * (2*32 + 9)
+	if got, want := img.Pix[i:i+3], []byte{15 + 73, 15 + 40 + 73, 15 + 80 + 73}; label != 21 || !bytes.Equal(got, want) {
+		t.Errorf("image 3: label %d pixel %v, want 21 and %v", label, got, want)
+	}
+	out.Reset()
+	test, err := datasets.NewCIFAR100(root, datasets.CIFAR100Options{Train: new(false), Download: true, Progress: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := test.Get(1, nil); test.Len() != 2 || s.Label != 77 || !slices.Equal(s.Shape, []int64{3, 32, 32}) {
+		t.Errorf("test: %d samples, sample 1 label %d shape %v", test.Len(), s.Label, s.Shape)
+	}
+	if hits.Load() != 1 || out.String() != "Files already downloaded and verified\n" {
+		t.Errorf("%d downloads; second call printed %q", hits.Load(), out.String())
 	}
 }

@@ -9,7 +9,7 @@ import (
 // Classes are the sorted folder names, hidden ones included, as in
 // torchvision; samples follow torchvision's order.
 func ExampleNewImageFolder() {
-	f, err := datasets.NewImageFolder("testdata/tree", nil)
+	f, err := datasets.NewImageFolder("testdata/tree")
 	if err != nil {
 		panic(err)
 	}

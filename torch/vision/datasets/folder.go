@@ -1,8 +1,23 @@
-// Package datasets mirrors torchvision.datasets for the two datasets this
-// project reads: ImageFolder (a class-per-folder tree of image files) and
-// CIFAR10 (the official binary release, with download). Both implement
-// data.Dataset: Get loads one image, applies the transform with the
-// generator it is given, and returns a float32 CHW sample with its label.
+// Package datasets mirrors torchvision.datasets: ImageFolder (a
+// class-per-folder tree of image files), CIFAR10 and CIFAR100 (the official
+// binary releases), MNIST, FashionMNIST and KMNIST (the idx files), and
+// FakeData. Each implements data.Dataset: Get makes one image (RGB, or mode
+// L for the MNIST family), applies the transform with the generator it is
+// given, and returns a float32 CHW sample with its label. Constructors take
+// torchvision's positional arguments and one optional options struct of its
+// keyword arguments (NewMNIST(root, MNISTOptions{Train: new(false)})).
+//
+// # Downloads
+//
+// With Download set (or through DownloadCIFAR10, DownloadMNIST, ...) a
+// dataset missing from root is fetched as torchvision fetches it: CIFAR's
+// single archive, the MNIST family's four files from each mirror in turn
+// (MNISTMirrors, ...), every file checked against torchvision's MD5, written
+// with atomicfile so an interrupted download never leaves a half-written
+// file, archives extracted into a temporary folder renamed into place. The
+// lines torchvision prints go to DownloadOptions.Progress (or the datasets'
+// Progress field), with a progress bar when it is a terminal. A copy already
+// verified is not fetched again.
 //
 // # Order
 //
@@ -17,10 +32,10 @@
 //
 // IMGExtensions is torchvision's list: .jpg .jpeg .png .ppm .bmp .pgm .tif
 // .tiff .webp (case-insensitive). LoadImage also decodes GIF (first frame),
-// which torchvision's ImageFolder skips; pass WithExtensions(...,".gif") to
-// include it. Formats are recognised by content. Decoding follows PIL's
-// convert("RGB"): see functional.FromImage for modes and for how close JPEG
-// pixels come to libjpeg-turbo's.
+// which torchvision's ImageFolder skips; add ".gif" to
+// ImageFolderOptions.Extensions to include it. Formats are recognised by
+// content. Decoding follows PIL's convert("RGB"): see functional.FromImage
+// for modes and for how close JPEG pixels come to libjpeg-turbo's.
 //
 // # Errors
 //
@@ -63,48 +78,64 @@ type ImageFolder struct {
 	ClassToIdx map[string]int // class name → label
 	Samples    []LabeledPath  // in torchvision's order
 	Transform  transforms.Transform
+	// TargetTransform maps each label (nil: the label itself).
+	TargetTransform func(target int) int
 	// Loader reads one file; nil means LoadImage. (With LoadImage every
 	// image is fresh, so its memory is recycled once transformed.)
 	Loader func(path string) (*functional.Image, error)
 }
 
-// An Option changes how NewImageFolder builds its sample list.
-type Option func(*folderConfig)
-
-type folderConfig struct {
-	extensions []string
-	loader     func(string) (*functional.Image, error)
+// ImageFolderOptions are the keyword arguments of NewImageFolder:
+// torchvision's ImageFolder(root, transform=None, target_transform=None,
+// loader=default_loader, is_valid_file=None), and DatasetFolder's extensions.
+type ImageFolderOptions struct {
+	// Transform is applied to every image; nil means ToTensor only (a Sample
+	// needs float32 data, where torchvision would return the PIL image).
+	Transform transforms.Transform
+	// TargetTransform maps each label; nil leaves it.
+	TargetTransform func(target int) int
+	// Loader reads one file; nil means LoadImage, torchvision's default_loader.
+	Loader func(path string) (*functional.Image, error)
+	// IsValidFile decides which files are samples, given each file's path;
+	// nil means the Extensions check. It cannot be combined with Extensions.
+	IsValidFile func(path string) bool
+	// Extensions are the accepted file extensions (lower-cased names ending
+	// with one); nil means IMGExtensions.
+	Extensions []string
 }
 
-// WithExtensions replaces IMGExtensions: a file is a sample when its
-// lower-cased name ends with one of exts.
-func WithExtensions(exts ...string) Option {
-	return func(c *folderConfig) { c.extensions = exts }
-}
-
-// WithLoader replaces LoadImage as the function that reads one file.
-func WithLoader(load func(path string) (*functional.Image, error)) Option {
-	return func(c *folderConfig) { c.loader = load }
-}
-
-// NewImageFolder lists the samples under root (root/<class>/.../<file>) and
-// returns the dataset. transform is applied to every image; nil means
-// ToTensor only (a Sample needs float32 data).
-func NewImageFolder(root string, transform transforms.Transform, opts ...Option) (*ImageFolder, error) {
-	cfg := folderConfig{extensions: IMGExtensions}
-	for _, o := range opts {
-		o(&cfg)
+// NewImageFolder is torchvision.datasets.ImageFolder(root, ...): it lists
+// the samples under root (root/<class>/.../<file>) and returns the dataset.
+func NewImageFolder(root string, opts ...ImageFolderOptions) (*ImageFolder, error) {
+	if len(opts) > 1 {
+		return nil, fmt.Errorf("datasets: ImageFolder: %d ImageFolderOptions given, want at most one", len(opts))
+	}
+	var o ImageFolderOptions
+	if len(opts) == 1 {
+		o = opts[0]
+	}
+	if o.IsValidFile != nil && o.Extensions != nil {
+		return nil, errors.New("datasets: ImageFolder: Both extensions and is_valid_file cannot be None or not None at the same time")
+	}
+	valid := o.IsValidFile
+	if valid == nil {
+		exts := o.Extensions
+		if exts == nil {
+			exts = IMGExtensions
+		}
+		valid = func(p string) bool { return hasExtension(p, exts) }
 	}
 	classes, err := findClasses(root)
 	if err != nil {
 		return nil, fmt.Errorf("datasets: ImageFolder: %w", err)
 	}
 	f := &ImageFolder{
-		Root:       root,
-		Classes:    classes,
-		ClassToIdx: make(map[string]int, len(classes)),
-		Transform:  transform,
-		Loader:     cfg.loader,
+		Root:            root,
+		Classes:         classes,
+		ClassToIdx:      make(map[string]int, len(classes)),
+		Transform:       o.Transform,
+		TargetTransform: o.TargetTransform,
+		Loader:          o.Loader,
 	}
 	var empty []string
 	for i, c := range classes {
@@ -115,7 +146,7 @@ func NewImageFolder(root string, transform transforms.Transform, opts ...Option)
 		}
 		n := 0
 		for _, p := range files {
-			if hasExtension(p, cfg.extensions) {
+			if valid(p) {
 				f.Samples = append(f.Samples, LabeledPath{Path: p, Label: i})
 				n++
 			}
@@ -125,7 +156,11 @@ func NewImageFolder(root string, transform transforms.Transform, opts ...Option)
 		}
 	}
 	if len(empty) > 0 {
-		return nil, fmt.Errorf("datasets: ImageFolder(%s): %w", root, &noValidFileError{empty, cfg.extensions})
+		exts := o.Extensions
+		if exts == nil && o.IsValidFile == nil {
+			exts = IMGExtensions
+		}
+		return nil, fmt.Errorf("datasets: ImageFolder(%s): %w", root, &noValidFileError{empty, exts})
 	}
 	return f, nil
 }
@@ -136,8 +171,11 @@ type noValidFileError struct {
 }
 
 func (e *noValidFileError) Error() string {
-	return fmt.Sprintf("Found no valid file for the classes %s. Supported extensions are: %s",
-		strings.Join(e.classes, ", "), strings.Join(e.extensions, ", "))
+	msg := "Found no valid file for the classes " + strings.Join(e.classes, ", ") + ". "
+	if e.extensions != nil {
+		msg += "Supported extensions are: " + strings.Join(e.extensions, ", ")
+	}
+	return msg
 }
 
 func (e *noValidFileError) Unwrap() error { return fs.ErrNotExist }
@@ -273,7 +311,7 @@ func (f *ImageFolder) Get(index int, rng *rand.Rand) (data.Sample, error) {
 	if err != nil {
 		return data.Sample{}, fmt.Errorf("datasets: ImageFolder: %s: %w", s.Path, err)
 	}
-	out.Label = int64(s.Label)
+	out.Label = int64(targetTransform(f.TargetTransform, s.Label))
 	return out, nil
 }
 

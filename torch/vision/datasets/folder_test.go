@@ -48,7 +48,7 @@ func TestImageFolderMatchesTorchvisionOrder(t *testing.T) {
 		want.Samples[i][1] = int(want.Samples[i][1].(float64))
 	}
 	root := filepath.Join("testdata", "tree")
-	f, err := datasets.NewImageFolder(root, nil)
+	f, err := datasets.NewImageFolder(root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func TestImageFolderMatchesTorchvisionOrder(t *testing.T) {
 
 func TestImageFolderExtensions(t *testing.T) {
 	root := filepath.Join("testdata", "tree")
-	f, err := datasets.NewImageFolder(root, nil, datasets.WithExtensions(append(slices.Clone(datasets.IMGExtensions), ".gif")...))
+	f, err := datasets.NewImageFolder(root, datasets.ImageFolderOptions{Extensions: append(slices.Clone(datasets.IMGExtensions), ".gif")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func TestImageFolderExtensions(t *testing.T) {
 		found = found || strings.HasSuffix(s.Path, "anim.gif")
 	}
 	if !found {
-		t.Error("WithExtensions(..., .gif) did not list cat/anim.gif")
+		t.Error("Extensions with .gif did not list cat/anim.gif")
 	}
 }
 
@@ -115,7 +115,7 @@ func TestImageFolderErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := datasets.NewImageFolder(tc.root, nil)
+			_, err := datasets.NewImageFolder(tc.root)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %v, want one containing %q", err, tc.want)
 			}
@@ -160,7 +160,7 @@ func TestImageFolderFollowsSymlinks(t *testing.T) {
 	link(filepath.Join(root, "a"), filepath.Join(root, "a", "loop"))
 	link(filepath.Join(root, "missing"), filepath.Join(root, "a", "broken.png"))
 
-	f, err := datasets.NewImageFolder(root, nil)
+	f, err := datasets.NewImageFolder(root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +186,7 @@ func TestImageFolderGetErrors(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("\xff\xd8\xff\xe0 garbage"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	f, err := datasets.NewImageFolder(root, nil)
+	f, err := datasets.NewImageFolder(root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +196,7 @@ func TestImageFolderGetErrors(t *testing.T) {
 	if _, err := f.Get(1, nil); err == nil {
 		t.Error("index out of range: no error")
 	}
-	g, err := datasets.NewImageFolder(filepath.Join("testdata", "tree"), transforms.NewResize(4, 4))
+	g, err := datasets.NewImageFolder(filepath.Join("testdata", "tree"), datasets.ImageFolderOptions{Transform: transforms.NewResize(4, 4)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,3 +206,39 @@ func TestImageFolderGetErrors(t *testing.T) {
 }
 
 var _ data.Dataset = (*datasets.ImageFolder)(nil)
+
+// ImageFolderOptions: is_valid_file instead of the extensions (not both),
+// target_transform on every label, at most one options value.
+func TestImageFolderOptions(t *testing.T) {
+	root := filepath.Join("testdata", "tree")
+	pngs, err := datasets.NewImageFolder(root, datasets.ImageFolderOptions{
+		IsValidFile:     func(p string) bool { return strings.HasSuffix(p, ".png") || strings.HasSuffix(p, ".ppm") },
+		TargetTransform: func(y int) int { return 10 * y },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range pngs.Samples {
+		if !strings.HasSuffix(s.Path, ".png") && !strings.HasSuffix(s.Path, ".ppm") {
+			t.Errorf("sample %s is neither a .png nor a .ppm", s.Path)
+		}
+		got, err := pngs.Get(i, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Label != int64(10*s.Label) {
+			t.Errorf("%s: label %d, want %d", s.Path, got.Label, 10*s.Label)
+		}
+	}
+	if _, err := datasets.NewImageFolder(root, datasets.ImageFolderOptions{IsValidFile: func(string) bool { return false }}); err == nil ||
+		!strings.HasSuffix(err.Error(), "Found no valid file for the classes .hidden, Bird, cat, dog. ") {
+		t.Errorf("no valid file: %v, want torchvision's message without extensions", err)
+	}
+	both := datasets.ImageFolderOptions{IsValidFile: func(string) bool { return true }, Extensions: []string{".png"}}
+	if _, err := datasets.NewImageFolder(root, both); err == nil || !strings.Contains(err.Error(), "Both extensions and is_valid_file") {
+		t.Errorf("extensions with is_valid_file: %v", err)
+	}
+	if _, err := datasets.NewImageFolder(root, datasets.ImageFolderOptions{}, datasets.ImageFolderOptions{}); err == nil {
+		t.Error("two options: no error")
+	}
+}

@@ -37,20 +37,23 @@ func sameBatches(a, b []data.Batch) bool {
 // workers) gives the same batches whatever the number of workers.
 func testSeedPipeline(t *testing.T, root string, batches int) {
 	t.Helper()
-	f, err := datasets.NewImageFolder(root, presets.AugTran())
+	f, err := datasets.NewImageFolder(root, datasets.ImageFolderOptions{Transform: presets.AugTran()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	train, val := data.SplitValidation(f.Len(), 0.15, rand.New(rand.NewPCG(7, 7)))
 	var ref []data.Batch
 	for _, workers := range []int{0, 1, 4} {
-		l, err := data.NewDataLoader(f, data.Options{BatchSize: 32, Sampler: data.SubsetRandomSampler(train), NumWorkers: workers, Seed: 3})
+		l, err := data.NewDataLoader(f, data.DataLoaderOptions{BatchSize: 32, Sampler: data.SubsetRandomSampler(train), NumWorkers: workers, Seed: 3})
 		if err != nil {
 			t.Fatal(err)
 		}
 		got := loadEpoch(t, l, batches)
-		if len(got) == 0 || !slices.Equal(got[0].Shape[1:], []int64{3, 32, 32}) {
-			t.Fatalf("workers=%d: %d batches, first shape %v", workers, len(got), got[0].Shape)
+		if len(got) == 0 {
+			t.Fatalf("workers=%d: no batch", workers)
+		}
+		if !slices.Equal(got[0].Shape[1:], []int64{3, 32, 32}) {
+			t.Fatalf("workers=%d: first batch of shape %v, want [B 3 32 32]", workers, got[0].Shape)
 		}
 		if ref == nil {
 			ref = got

@@ -11,6 +11,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/aecifar/aecifar/torch/vision/transforms"
@@ -24,8 +25,12 @@ import (
 //
 // Observed (Debian 12, amd64): every image case and tensor case matches
 // exactly: mean and max difference 0 for Resize (all six filters), Rotate
-// (nearest, bilinear, bicubic; expand, centre, fill), ResizedCrop and HFlip,
-// and ToTensor, Normalize and the seed's whole training chain bit for bit.
+// (nearest, bilinear, bicubic; expand, centre, fill), ResizedCrop, HFlip,
+// VFlip, Crop, CenterCrop, Pad (four modes, every padding form, negative and
+// oversized widths), RandomCrop's padding, Grayscale, the four color
+// adjustments and ColorJitter's chain, on RGB and mode L images; and
+// ToTensor, Normalize (one value per channel or one for all) and the seed's
+// whole training chain bit for bit.
 const maxLevelDiff = 1
 
 type parityCase struct {
@@ -46,6 +51,15 @@ type parityCase struct {
 	Flip   bool      `json:"flip"`
 	Mean   []float64 `json:"mean"`
 	Std    []float64 `json:"std"`
+
+	Channels    int        `json:"channels"`
+	Padding     []int      `json:"padding"`
+	PaddingMode string     `json:"padding_mode"`
+	PadIfNeeded bool       `json:"pad_if_needed"`
+	Fn          string     `json:"fn"`
+	Factor      float64    `json:"factor"`
+	Order       []int      `json:"order"`
+	Factors     []*float64 `json:"factors"`
 }
 
 func (c parityCase) String() string {
@@ -58,6 +72,22 @@ func (c parityCase) String() string {
 		return fmt.Sprintf("%s/%s/%v/%s", c.Op, c.Input, c.Box, c.Interp)
 	case "seed_chain":
 		return fmt.Sprintf("%s/%s/flip=%v/%v/%v", c.Op, c.Input, c.Flip, c.Angle, c.Box)
+	case "pad":
+		return fmt.Sprintf("%s/%s/%v/%s/fill=%v", c.Op, c.Input, c.Padding, c.PaddingMode, c.Fill)
+	case "center_crop":
+		return fmt.Sprintf("%s/%s/%v", c.Op, c.Input, c.Size)
+	case "crop":
+		return fmt.Sprintf("%s/%s/%v", c.Op, c.Input, c.Box)
+	case "grayscale":
+		return fmt.Sprintf("%s/%s/%d", c.Op, c.Input, c.Channels)
+	case "adjust":
+		return fmt.Sprintf("%s/%s/%s/%v", c.Op, c.Input, c.Fn, c.Factor)
+	case "jitter":
+		return fmt.Sprintf("%s/%s/%v/%v", c.Op, c.Input, c.Order, c.Factors)
+	case "random_crop_padded":
+		return fmt.Sprintf("%s/%s/%v/%v/if_needed=%v/%s", c.Op, c.Input, c.Size, c.Padding, c.PadIfNeeded, c.PaddingMode)
+	case "to_tensor_normalize":
+		return fmt.Sprintf("%s/%s/%v", c.Op, c.Input, c.Mean)
 	}
 	return c.Op + "/" + c.Input
 }
@@ -95,6 +125,9 @@ func loadInput(t *testing.T, name string) *functional.Image {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if strings.HasPrefix(name, "input_gray_") {
+		return functional.FromImageL(m) // written by PIL in mode L
+	}
 	return functional.FromImage(m)
 }
 
@@ -107,9 +140,7 @@ func (c parityCase) run(img *functional.Image) (any, error) {
 	case "resize":
 		return functional.Resize(img, c.Size, interp, 0)
 	case "rotate":
-		var fill [3]uint8
-		copy(fill[:], c.Fill)
-		return functional.Rotate(img, c.Angle, interp, c.Expand, c.Center, fill)
+		return functional.Rotate(img, c.Angle, interp, c.Expand, c.Center, c.Fill)
 	case "resized_crop":
 		return functional.ResizedCrop(img, c.Box[0], c.Box[1], c.Box[2], c.Box[3], c.Size, interp)
 	case "to_tensor":
@@ -127,15 +158,55 @@ func (c parityCase) run(img *functional.Image) (any, error) {
 				return nil, err
 			}
 		}
-		if img, err = functional.Rotate(img, c.Angle, functional.Nearest, false, nil, [3]uint8{}); err != nil {
+		if img, err = functional.Rotate(img, c.Angle, functional.Nearest, false, nil, nil); err != nil {
 			return nil, err
 		}
 		if img, err = functional.ResizedCrop(img, c.Box[0], c.Box[1], c.Box[2], c.Box[3], []int{32, 32}, functional.Bicubic); err != nil {
 			return nil, err
 		}
 		return functional.ToNormalizedTensor(img, c.Mean, c.Std)
+	case "pad":
+		return functional.Pad(img, c.Padding, c.Fill, functional.PaddingMode(c.PaddingMode))
+	case "center_crop":
+		return functional.CenterCrop(img, c.Size[0], c.Size[1])
+	case "crop":
+		return functional.Crop(img, c.Box[0], c.Box[1], c.Box[2], c.Box[3])
+	case "vflip":
+		return functional.VFlip(img)
+	case "grayscale":
+		return functional.ToGrayscale(img, c.Channels)
+	case "adjust":
+		adjust := map[string]func(*functional.Image, float64) (*functional.Image, error){
+			"brightness": functional.AdjustBrightness, "contrast": functional.AdjustContrast,
+			"saturation": functional.AdjustSaturation, "hue": functional.AdjustHue,
+		}[c.Fn]
+		if adjust == nil {
+			return nil, fmt.Errorf("unknown adjustment %q", c.Fn)
+		}
+		return adjust(img, c.Factor)
+	case "jitter":
+		p := transforms.JitterParams{Brightness: c.Factors[0], Contrast: c.Factors[1], Saturation: c.Factors[2], Hue: c.Factors[3]}
+		copy(p.Order[:], c.Order)
+		return transforms.ApplyJitter(img, p)
+	case "random_crop_padded":
+		// The expected image is torchvision's padded one, before the random
+		// crop; the crop Go drew is compared with the same crop of it.
+		rc := &transforms.RandomCrop{Size: [2]int(c.Size), Padding: c.Padding, PadIfNeeded: c.PadIfNeeded,
+			Fill: c.Fill, PaddingMode: functional.PaddingMode(c.PaddingMode)}
+		out, err := rc.Apply(img, newRNG(uint64(c.Offset)))
+		if err != nil {
+			return nil, err
+		}
+		top, left, _, _, err := rc.GetParams(c.W, c.H, newRNG(uint64(c.Offset)))
+		return randomCrop{out.(*functional.Image), top, left}, err
 	}
 	return nil, fmt.Errorf("unknown op %q", c.Op)
+}
+
+// randomCrop is RandomCrop's output with the offsets it drew.
+type randomCrop struct {
+	img       *functional.Image
+	top, left int
 }
 
 // imageDiff returns the mean and max absolute difference in levels.
@@ -150,6 +221,13 @@ func imageDiff(got *functional.Image, want []uint8) (mean float64, maxDiff int) 
 		maxDiff = max(maxDiff, d)
 	}
 	return float64(sum) / float64(len(want)), maxDiff
+}
+
+func modeOf(channels int) functional.Mode {
+	if channels == 1 {
+		return functional.ModeL
+	}
+	return functional.ModeRGB
 }
 
 func TestParityWithTorchvision(t *testing.T) {
@@ -182,11 +260,20 @@ func TestParityWithTorchvision(t *testing.T) {
 			}
 			switch c.Kind {
 			case "image":
-				got := out.(*functional.Image)
-				if got.W != c.W || got.H != c.H {
-					t.Fatalf("size %dx%d, torchvision %dx%d", got.W, got.H, c.W, c.H)
+				want := images[c.Offset : c.Offset+c.Channels*c.W*c.H]
+				if rc, ok := out.(randomCrop); ok {
+					padded := &functional.Image{W: c.W, H: c.H, Pix: want, Mode: modeOf(c.Channels)}
+					crop, err := functional.Crop(padded, rc.top, rc.left, c.Size[0], c.Size[1])
+					if err != nil {
+						t.Fatal(err)
+					}
+					out, c.W, c.H, want = rc.img, crop.W, crop.H, crop.Pix
 				}
-				mean, maxDiff := imageDiff(got, images[c.Offset:c.Offset+3*c.W*c.H])
+				got := out.(*functional.Image)
+				if got.W != c.W || got.H != c.H || got.Channels() != c.Channels {
+					t.Fatalf("size %dx%d×%d, torchvision %dx%d×%d", got.W, got.H, got.Channels(), c.W, c.H, c.Channels)
+				}
+				mean, maxDiff := imageDiff(got, want)
 				worstMean[c.Op] = math.Max(worstMean[c.Op], mean)
 				worstMax[c.Op] = math.Max(worstMax[c.Op], float64(maxDiff))
 				if mean > 1 || maxDiff > maxLevelDiff {

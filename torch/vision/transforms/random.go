@@ -47,14 +47,14 @@ func (f *RandomHorizontalFlip) Apply(x any, rng *rand.Rand) (any, error) {
 // RandomRotation rotates an *Image by an angle drawn uniformly from
 // [Degrees[0], Degrees[1]), counter-clockwise, with functional.Rotate's
 // semantics for the other fields. The zero values of Interpolation (Nearest),
-// Expand, Center (nil: the image centre) and Fill (black) are torchvision's
-// defaults.
+// Expand, Center (nil: the image centre) and Fill (nil: black; else one value
+// for every channel, or one per channel) are torchvision's defaults.
 type RandomRotation struct {
 	Degrees       [2]float64
 	Interpolation Interpolation
 	Expand        bool
 	Center        []float64
-	Fill          [3]uint8
+	Fill          []uint8
 }
 
 // NewRandomRotation returns RandomRotation(degrees): angles in
@@ -177,8 +177,21 @@ func (c *RandomResizedCrop) Apply(x any, rng *rand.Rand) (any, error) {
 	return functional.ResizedCrop(img, top, left, h, w, c.Size[:], c.Interpolation)
 }
 
+// ReleasesInput implements Releaser.
+func (*RandomHorizontalFlip) ReleasesInput() bool { return true }
+
+// ReleasesInput implements Releaser.
+func (*RandomRotation) ReleasesInput() bool { return true }
+
+// ReleasesInput implements Releaser.
+func (*RandomResizedCrop) ReleasesInput() bool { return true }
+
 var (
 	_ Transform = (*RandomHorizontalFlip)(nil)
 	_ Transform = (*RandomRotation)(nil)
 	_ Transform = (*RandomResizedCrop)(nil)
+
+	_ Releaser = (*RandomHorizontalFlip)(nil)
+	_ Releaser = (*RandomRotation)(nil)
+	_ Releaser = (*RandomResizedCrop)(nil)
 )

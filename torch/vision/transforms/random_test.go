@@ -56,7 +56,7 @@ func TestSeedTrainMatchesFunctionalChain(t *testing.T) {
 		if rng.Float64() < 0.5 {
 			x, _ = functional.HFlip(x)
 		}
-		x, _ = functional.Rotate(x, rot.GetParams(rng), functional.Nearest, false, nil, [3]uint8{})
+		x, _ = functional.Rotate(x, rot.GetParams(rng), functional.Nearest, false, nil, nil)
 		top, left, h, w := crop.GetParams(x.W, x.H, rng)
 		x, _ = functional.ResizedCrop(x, top, left, h, w, []int{32, 32}, functional.Bicubic)
 		tt, _ := functional.ToTensor(x)

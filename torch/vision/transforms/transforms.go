@@ -3,10 +3,11 @@
 //
 // # Stages and types
 //
-// Values flow through two stages, as in torchvision: *Image (PIL's "RGB"
-// images: Resize, RandomHorizontalFlip, RandomRotation, RandomResizedCrop)
-// and Tensor (float32 CHW: Normalize). ToTensor leads from the first to the
-// second. Transform.Apply takes and returns `any`, so a Compose may mix them;
+// Values flow through two stages, as in torchvision: *Image (PIL's "RGB" and
+// "L" images: Resize, CenterCrop, Pad, RandomCrop, RandomHorizontalFlip,
+// RandomVerticalFlip, RandomRotation, RandomResizedCrop, Grayscale,
+// ColorJitter) and Tensor (float32 CHW: Normalize). ToTensor leads from the
+// first to the second. Transform.Apply takes and returns `any`, so a Compose may mix them;
 // a transform given the wrong kind returns an error naming what it expected.
 // The deterministic operations behind these transforms, with their parameters
 // explicit, are in package functional (torchvision.transforms.functional).
@@ -16,9 +17,10 @@
 // Each transform is a struct named like its torchvision class, with exported
 // fields for its arguments. Go has no default arguments, so those with
 // defaults also have a New function that fills them in (NewResize,
-// NewRandomHorizontalFlip, NewRandomRotation, NewRandomResizedCrop); a struct
-// literal must spell out every field it needs (a zero Scale is an error, not
-// (0.08, 1)). Interpolation(3) is bicubic, as the seed's interpolation=3.
+// NewRandomHorizontalFlip, NewRandomRotation, NewRandomResizedCrop,
+// NewRandomCrop, ...). Where every zero value is torchvision's default
+// (ColorJitter, Grayscale) a struct literal is enough; otherwise it must
+// spell out every field it needs (a zero Scale is an error, not (0.08, 1)). Interpolation(3) is bicubic, as the seed's interpolation=3.
 // The seed's pipelines, which package presets builds, read:
 //
 //	train := transforms.Compose{
@@ -38,8 +40,9 @@
 // state: the data loader seeds one per (seed, epoch, index), which makes runs
 // reproducible whatever the number of workers. Draw order follows
 // torchvision's (flip: one draw; rotation: one angle; resized crop: up to ten
-// (scale, log-ratio) pairs, then the offsets), but the values differ from
-// torch's own generator, which is not reproduced. Given the same parameters,
+// (scale, log-ratio) pairs, then the offsets; crop: the top, then the left
+// offset; color jitter: the order, then each factor), but the values differ
+// from torch's own generator, which is not reproduced. Given the same parameters,
 // the outputs equal torchvision's pixel for pixel (see package functional).
 //
 // # Errors and concurrency
@@ -87,16 +90,16 @@ type Compose []Transform
 
 // Apply implements Transform. A ToTensor directly followed by a Normalize
 // runs as one pass (functional.ToNormalizedTensor), with identical results.
-// Images made by one of this package's transforms and consumed by the next
+// Images made by a step that is a Releaser and consumed by the next Releaser
 // are handed back to functional.Release once that step is done.
 func (c Compose) Apply(x any, rng *rand.Rand) (any, error) {
 	return c.apply(x, rng, false)
 }
 
-// ApplyOwned is t.Apply(img, rng) for a caller that gives up img: when t is
-// made of this package's transforms (which keep no reference to their
-// input), img's memory is recycled once t no longer needs it. A dataset that
-// decodes a fresh image per sample calls it to save an allocation.
+// ApplyOwned is t.Apply(img, rng) for a caller that gives up img: the
+// images t's steps are done with are recycled, where the steps declare it
+// safe (see Releaser). A dataset that decodes a fresh image per sample calls
+// it to save an allocation.
 func ApplyOwned(t Transform, img *Image, rng *rand.Rand) (any, error) {
 	if c, ok := t.(Compose); ok {
 		return c.apply(img, rng, true)
@@ -104,15 +107,36 @@ func ApplyOwned(t Transform, img *Image, rng *rand.Rand) (any, error) {
 	return Compose{t}.apply(img, rng, true)
 }
 
-// releasesInput reports whether t is one of this package's image
-// transforms: they return a fresh image or their input itself, and keep no
-// reference to the input once they return.
+// A Releaser is a transform that declares how it treats memory, so that a
+// Compose may recycle images: ReleasesInput reports whether, once Apply has
+// returned, the transform keeps no reference to its input and its result
+// shares no memory with the input unless it is the input itself. Compose
+// then hands an image back to functional.Release once such a step has
+// replaced it; the input and output of any other transform (a Lambda, a
+// user's own type) are never recycled, whatever it does with them. Every
+// transform of this package but Lambda is a Releaser that reports true.
+type Releaser interface {
+	ReleasesInput() bool
+}
+
+// releasesInput reports whether t declares that its input may be recycled.
 func releasesInput(t Transform) bool {
-	switch t.(type) {
-	case ToTensor, *Normalize, *Resize, *RandomHorizontalFlip, *RandomRotation, *RandomResizedCrop:
-		return true
+	r, ok := t.(Releaser)
+	return ok && r.ReleasesInput()
+}
+
+// release recycles an image (a variable, so that tests can watch it).
+var release = functional.Release
+
+// ReleasesInput implements Releaser: a Compose keeps no reference to its
+// input when none of its steps does.
+func (c Compose) ReleasesInput() bool {
+	for _, t := range c {
+		if t == nil || !releasesInput(t) {
+			return false
+		}
 	}
-	return false
+	return true
 }
 
 // apply runs the stages; owned says whether x is an image nobody else
@@ -149,7 +173,7 @@ func (c Compose) apply(x any, rng *rand.Rand, owned bool) (any, error) {
 			continue
 		}
 		if inIsImage && owned && safe {
-			functional.Release(inImg)
+			release(inImg)
 		}
 		// A fresh image from one of our transforms is ours to recycle;
 		// anything else may be referenced elsewhere.
@@ -188,7 +212,9 @@ func asTensor(x any, name string) (Tensor, error) {
 	return Tensor{}, fmt.Errorf("%s: expects a Tensor (add ToTensor before it), got %T", name, x)
 }
 
-// ToTensor converts an *Image to a [3, H, W] Tensor with values in [0, 1].
+// ToTensor converts an *Image to a [C, H, W] Tensor with values in [0, 1]:
+// C = 3 for an RGB image, 1 for a grayscale (mode L) one, each byte v
+// becoming float32(v)/255 as torchvision's to_tensor divides uint8 images.
 type ToTensor struct{}
 
 // Apply implements Transform.
@@ -200,7 +226,9 @@ func (ToTensor) Apply(x any, _ *rand.Rand) (any, error) {
 	return functional.ToTensor(img)
 }
 
-// Normalize subtracts Mean and divides by Std per channel, in float32.
+// Normalize subtracts Mean and divides by Std per channel, in float32, for
+// any number of channels: one value per channel, or one for every channel
+// (Normalize((0.1307,), (0.3081,)) on MNIST's one channel).
 type Normalize struct {
 	Mean, Std []float64
 }
@@ -237,11 +265,22 @@ func (r *Resize) Apply(x any, _ *rand.Rand) (any, error) {
 	return functional.Resize(img, r.Size, r.Interpolation, r.MaxSize)
 }
 
-// Lambda adapts a function to a Transform, like transforms.Lambda.
+// Lambda adapts a function to a Transform, like transforms.Lambda(lambd).
+// The function also gets the sample's generator, for random steps of its
+// own. A Lambda is not a Releaser: nothing it sees or returns is recycled.
 type Lambda func(x any, rng *rand.Rand) (any, error)
 
 // Apply implements Transform.
 func (f Lambda) Apply(x any, rng *rand.Rand) (any, error) { return f(x, rng) }
+
+// ReleasesInput implements Releaser.
+func (ToTensor) ReleasesInput() bool { return true }
+
+// ReleasesInput implements Releaser.
+func (*Normalize) ReleasesInput() bool { return true }
+
+// ReleasesInput implements Releaser.
+func (*Resize) ReleasesInput() bool { return true }
 
 var (
 	_ Transform = Compose(nil)
@@ -249,4 +288,9 @@ var (
 	_ Transform = (*Normalize)(nil)
 	_ Transform = (*Resize)(nil)
 	_ Transform = Lambda(nil)
+
+	_ Releaser = Compose(nil)
+	_ Releaser = ToTensor{}
+	_ Releaser = (*Normalize)(nil)
+	_ Releaser = (*Resize)(nil)
 )

@@ -27,7 +27,7 @@ func BenchmarkResizedCropBicubic(b *testing.B) {
 func BenchmarkRotateNearest(b *testing.B) {
 	img := noise(32, 32)
 	for range b.N {
-		functional.Rotate(img, 12.3, functional.Nearest, false, nil, [3]uint8{})
+		functional.Rotate(img, 12.3, functional.Nearest, false, nil, nil)
 	}
 }
 

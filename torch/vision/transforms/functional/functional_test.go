@@ -132,8 +132,8 @@ func TestOperationErrors(t *testing.T) {
 		name string
 		err  error
 	}{
-		{"rotate with box", second(functional.Rotate(img, 3, functional.Box, false, nil, [3]uint8{}))},
-		{"rotate with a 3-value center", second(functional.Rotate(img, 3, functional.Nearest, false, []float64{1, 2, 3}, [3]uint8{}))},
+		{"rotate with box", second(functional.Rotate(img, 3, functional.Box, false, nil, nil))},
+		{"rotate with a 3-value center", second(functional.Rotate(img, 3, functional.Nearest, false, []float64{1, 2, 3}, nil))},
 		{"resize to zero", second(functional.ResizeTo(img, 0, 3, functional.Bilinear))},
 		{"unknown filter", second(functional.ResizeTo(img, 3, 3, functional.Interpolation(9)))},
 		{"crop of nothing", second(functional.Crop(img, 0, 0, 0, 2))},
@@ -153,7 +153,7 @@ func second[T any](_ T, err error) error { return err }
 // then 270 degrees restores the image.
 func TestRotateQuarterTurns(t *testing.T) {
 	img := noise(5, 3)
-	r90, _ := functional.Rotate(img, 90, functional.Nearest, true, nil, [3]uint8{})
+	r90, _ := functional.Rotate(img, 90, functional.Nearest, true, nil, nil)
 	if r90.W != 3 || r90.H != 5 {
 		t.Fatalf("90° expand: %dx%d", r90.W, r90.H)
 	}
@@ -161,11 +161,11 @@ func TestRotateQuarterTurns(t *testing.T) {
 	if !bytes.Equal(r90.Pix[:3], img.Pix[3*4:3*5]) {
 		t.Error("90° is not counter-clockwise")
 	}
-	back, _ := functional.Rotate(r90, 270, functional.Nearest, true, nil, [3]uint8{})
+	back, _ := functional.Rotate(r90, 270, functional.Nearest, true, nil, nil)
 	if !bytes.Equal(back.Pix, img.Pix) {
 		t.Error("90° then 270° does not restore the image")
 	}
-	r360, _ := functional.Rotate(img, -360, functional.Bilinear, false, nil, [3]uint8{})
+	r360, _ := functional.Rotate(img, -360, functional.Bilinear, false, nil, nil)
 	if !bytes.Equal(r360.Pix, img.Pix) {
 		t.Error("-360° is not the identity")
 	}

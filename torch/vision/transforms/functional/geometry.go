@@ -16,16 +16,41 @@ func Crop(img *Image, top, left, height, width int) (*Image, error) {
 	if height <= 0 || width <= 0 {
 		return nil, fmt.Errorf("crop: size %dx%d is not positive", width, height)
 	}
-	out := NewImage(width, height)
-	x0, x1 := max(left, 0), min(left+width, img.W)
-	for y := range height {
-		sy := top + y
-		if sy < 0 || sy >= img.H || x0 >= x1 {
-			continue
+	return pasted(img, width, height, -left, -top, [3]uint8{}), nil
+}
+
+// pasted is a w×h image of img's mode filled with fill, img pasted with its
+// top-left corner at (x, y) and clipped to the canvas: PIL's Image.new and
+// paste, which crop and expand are made of.
+func pasted(img *Image, w, h, x, y int, fill [3]uint8) *Image {
+	c := img.Channels()
+	out := newImageUninitMode(img.Mode, w, h)
+	fillPixels(out, fill)
+	x0, x1 := max(x, 0), min(x+img.W, w)
+	for oy := max(y, 0); oy < min(y+img.H, h); oy++ {
+		if x0 >= x1 {
+			break
 		}
-		copy(out.Pix[3*(y*width+x0-left):], img.Pix[3*(sy*img.W+x0):3*(sy*img.W+x1)])
+		sy := oy - y
+		copy(out.Pix[c*(oy*w+x0):c*(oy*w+x1)], img.Pix[c*(sy*img.W+x0-x):])
 	}
-	return out, nil
+	return out
+}
+
+// fillPixels sets every pixel of out to fill (its first byte for mode L).
+func fillPixels(out *Image, fill [3]uint8) {
+	switch {
+	case fill == [3]uint8{} || (out.Gray() && fill[0] == 0):
+		clear(out.Pix)
+	case out.Gray():
+		for i := range out.Pix {
+			out.Pix[i] = fill[0]
+		}
+	default:
+		for i := 0; i < len(out.Pix); i += 3 {
+			out.Pix[i], out.Pix[i+1], out.Pix[i+2] = fill[0], fill[1], fill[2]
+		}
+	}
 }
 
 // ResizedCrop crops the box (top, left, height, width) and resizes it to size
@@ -41,6 +66,9 @@ func ResizedCrop(img *Image, top, left, height, width int, size []int, interp In
 	h, w, err := OutputSize(height, width, size, 0)
 	if err != nil {
 		return nil, fmt.Errorf("resized_crop: %w", err)
+	}
+	if img.Gray() {
+		return viaRGB(img, func(rgb *Image) (*Image, error) { return ResizedCrop(rgb, top, left, height, width, size, interp) })
 	}
 	if top < 0 || left < 0 || top+height > img.H || left+width > img.W {
 		c, err := Crop(img, top, left, height, width)
@@ -59,8 +87,17 @@ func HFlip(img *Image) (*Image, error) {
 	if err := img.check(); err != nil {
 		return nil, fmt.Errorf("hflip: %w", err)
 	}
-	out := newImageUninit(img.W, img.H)
+	out := newImageUninitMode(img.Mode, img.W, img.H)
 	w := img.W
+	if img.Gray() {
+		for y := range img.H {
+			in, row := img.Pix[y*w:(y+1)*w], out.Pix[y*w:(y+1)*w]
+			for x, v := range in {
+				row[w-1-x] = v
+			}
+		}
+		return out, nil
+	}
 	for y := range img.H {
 		in := img.Pix[3*y*w : 3*(y+1)*w]
 		row := out.Pix[3*y*w : 3*(y+1)*w]
@@ -77,8 +114,8 @@ func VFlip(img *Image) (*Image, error) {
 	if err := img.check(); err != nil {
 		return nil, fmt.Errorf("vflip: %w", err)
 	}
-	out := newImageUninit(img.W, img.H)
-	stride := 3 * img.W
+	out := newImageUninitMode(img.Mode, img.W, img.H)
+	stride := img.Channels() * img.W
 	for y := range img.H {
 		copy(out.Pix[y*stride:(y+1)*stride], img.Pix[(img.H-1-y)*stride:(img.H-y)*stride])
 	}
@@ -94,14 +131,40 @@ func copyPixel(dst []uint8, i int, src []uint8, j int) {
 
 // transpose implements PIL's exact quarter turns: out(x, y) = img(src(x, y)).
 func transpose(img *Image, w, h int, src func(x, y int) (int, int)) *Image {
-	out := newImageUninit(w, h)
+	out := newImageUninitMode(img.Mode, w, h)
 	for y := range h {
 		for x := range w {
 			sx, sy := src(x, y)
-			copyPixel(out.Pix, 3*(y*w+x), img.Pix, 3*(sy*img.W+sx))
+			if img.Gray() {
+				out.Pix[y*w+x] = img.Pix[sy*img.W+sx]
+			} else {
+				copyPixel(out.Pix, 3*(y*w+x), img.Pix, 3*(sy*img.W+sx))
+			}
 		}
 	}
 	return out
+}
+
+// viaRGB runs op, written for RGB images, on a mode L image: on its gray
+// replicated into R, G and B, keeping R. PIL's 8-bit L code paths (resampling,
+// affine filters) do per band exactly what its RGB paths do per channel, so
+// the result is PIL's on the L image.
+func viaRGB(img *Image, op func(rgb *Image) (*Image, error)) (*Image, error) {
+	rgb := newImageUninit(img.W, img.H)
+	for i, v := range img.Pix {
+		rgb.Pix[3*i], rgb.Pix[3*i+1], rgb.Pix[3*i+2] = v, v, v
+	}
+	out, err := op(rgb)
+	Release(rgb)
+	if err != nil {
+		return nil, err
+	}
+	gray := newImageUninitMode(ModeL, out.W, out.H)
+	for i := range gray.Pix {
+		gray.Pix[i] = out.Pix[3*i]
+	}
+	Release(out)
+	return gray, nil
 }
 
 // round15 is Python's round(v, 15): the double nearest to v rounded
@@ -124,14 +187,27 @@ var degToRad = func() float64 { pi := math.Pi; return pi / 180 }()
 //     ceil and floor of the rotated corners), otherwise it keeps img's size;
 //   - center is the rotation centre in pixel coordinates (nil: the image
 //     centre, (W/2, H/2), which is a pixel corner for even sizes);
-//   - fill colors the area that maps outside img.
+//   - fill colors the area that maps outside img: nil is black, one value is
+//     used for every channel, otherwise one value per channel (torchvision's
+//     fill, which must match the image's channel count).
 //
 // As in PIL, with no center the angles 0 and 180 (and 90 and 270 when the
 // image is square or expand is set) are exact pixel permutations.
-func Rotate(img *Image, angle float64, interp Interpolation, expand bool, center []float64, fill [3]uint8) (*Image, error) {
+func Rotate(img *Image, angle float64, interp Interpolation, expand bool, center []float64, fill []uint8) (*Image, error) {
 	if err := img.check(); err != nil {
 		return nil, fmt.Errorf("rotate: %w", err)
 	}
+	f, err := parseFill(fill, img, "fill")
+	if err != nil {
+		return nil, fmt.Errorf("rotate: %w", err)
+	}
+	if img.Gray() {
+		return viaRGB(img, func(rgb *Image) (*Image, error) { return rotate(rgb, angle, interp, expand, center, f) })
+	}
+	return rotate(img, angle, interp, expand, center, f)
+}
+
+func rotate(img *Image, angle float64, interp Interpolation, expand bool, center []float64, fill [3]uint8) (*Image, error) {
 	if interp != Nearest && interp != Bilinear && interp != Bicubic {
 		return nil, fmt.Errorf("rotate: interpolation %v is not supported (use nearest, bilinear or bicubic)", interp)
 	}
@@ -184,13 +260,7 @@ func Rotate(img *Image, angle float64, interp Interpolation, expand bool, center
 		w, h = nw, nh
 	}
 	out := newImageUninit(w, h)
-	if fill == [3]uint8{} {
-		clear(out.Pix)
-	} else {
-		for i := 0; i < len(out.Pix); i += 3 {
-			out.Pix[i], out.Pix[i+1], out.Pix[i+2] = fill[0], fill[1], fill[2]
-		}
-	}
+	fillPixels(out, fill)
 	switch interp {
 	case Nearest:
 		affineNearest(out, img, a)

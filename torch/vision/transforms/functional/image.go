@@ -7,11 +7,14 @@
 //
 // A pipeline works on two kinds of values, as torchvision's does:
 //
-//   - *Image, the PIL stage: an 8-bit RGB image (PIL mode "RGB"), stored
-//     row-major as R, G, B bytes. Geometry (Crop, HFlip, Rotate, Resize,
-//     ResizedCrop) happens here, with PIL's rounding rules.
+//   - *Image, the PIL stage: an 8-bit image of PIL mode "RGB" (R, G, B bytes
+//     per pixel) or "L" (one luminance byte: MNIST's images), row-major.
+//     Geometry (Crop, Pad, HFlip, VFlip, Rotate, Resize, ResizedCrop) and
+//     color (AdjustBrightness, AdjustContrast, AdjustSaturation, AdjustHue,
+//     ToGrayscale) happen here, with PIL's rounding rules. Every operation
+//     takes both modes and keeps the mode (the color ones as PIL does on L).
 //   - Tensor, the tensor stage: float32 data in CHW order, made by ToTensor
-//     and changed by Normalize.
+//     (C = 1 for L, 3 for RGB) and changed by Normalize.
 //
 // # Parity with PIL
 //
@@ -40,31 +43,76 @@ import (
 	"sync"
 )
 
-// Image is an 8-bit RGB image: what PIL calls an image of mode "RGB".
-// Pix holds H rows of W pixels, three bytes (R, G, B) each, without padding.
+// Mode is a PIL image mode: what the bytes of a pixel mean.
+type Mode string
+
+// The modes an Image may have.
+const (
+	ModeRGB Mode = "RGB" // three bytes per pixel: red, green, blue
+	ModeL   Mode = "L"   // one byte per pixel: luminance (grayscale), as MNIST's images
+)
+
+// Image is an 8-bit image of PIL's mode "RGB" or "L": Pix holds H rows of W
+// pixels, Channels() bytes each (R, G, B or one luminance byte), without
+// padding. Mode "" is RGB, so Image{W: w, H: h, Pix: p} is an RGB image.
 // Image implements image.Image, so it can be encoded with image/png.
 type Image struct {
 	W, H int
 	Pix  []uint8
+	Mode Mode
 }
 
-// NewImage returns a black w×h image.
+// NewImage returns a black w×h RGB image.
 func NewImage(w, h int) *Image {
 	return &Image{W: w, H: h, Pix: make([]uint8, 3*w*h)}
 }
 
+// NewImageMode returns a black w×h image of mode m.
+func NewImageMode(m Mode, w, h int) *Image {
+	return &Image{W: w, H: h, Pix: make([]uint8, m.channels()*w*h), Mode: m}
+}
+
+// channels is the number of bytes per pixel of mode m.
+func (m Mode) channels() int {
+	if m == ModeL {
+		return 1
+	}
+	return 3
+}
+
+// String is PIL's name of the mode ("RGB" for the zero Mode).
+func (m Mode) String() string {
+	if m == "" {
+		return string(ModeRGB)
+	}
+	return string(m)
+}
+
+// Channels is the number of bytes per pixel: 1 for L, 3 for RGB, as
+// torchvision's get_image_num_channels.
+func (m *Image) Channels() int { return m.Mode.channels() }
+
+// Gray reports whether the image is of mode L.
+func (m *Image) Gray() bool { return m.Mode == ModeL }
+
 // imagePool recycles the images Release is given.
 var imagePool sync.Pool
 
-// newImageUninit returns a w×h image with arbitrary pixels, for callers
+// newImageUninit returns a w×h RGB image with arbitrary pixels, for callers
 // that overwrite every pixel; its memory may come from Release.
-func newImageUninit(w, h int) *Image {
-	n := 3 * w * h
+func newImageUninit(w, h int) *Image { return newImageUninitMode(ModeRGB, w, h) }
+
+// newImageUninitMode is newImageUninit for an image of mode m.
+func newImageUninitMode(m Mode, w, h int) *Image {
+	if m == "" {
+		m = ModeRGB
+	}
+	n := m.channels() * w * h
 	if v, ok := imagePool.Get().(*Image); ok && cap(v.Pix) >= n {
-		v.W, v.H, v.Pix = w, h, v.Pix[:n]
+		v.W, v.H, v.Pix, v.Mode = w, h, v.Pix[:n], m
 		return v
 	}
-	return &Image{W: w, H: h, Pix: make([]uint8, n)}
+	return &Image{W: w, H: h, Pix: make([]uint8, n), Mode: m}
 }
 
 // Release hands img's memory back for reuse by later operations of this
@@ -80,34 +128,49 @@ func Release(img *Image) {
 
 // Clone returns a deep copy of m.
 func (m *Image) Clone() *Image {
-	c := &Image{W: m.W, H: m.H, Pix: make([]uint8, len(m.Pix))}
+	c := &Image{W: m.W, H: m.H, Pix: make([]uint8, len(m.Pix)), Mode: m.Mode}
 	copy(c.Pix, m.Pix)
 	return c
 }
 
 // ColorModel implements image.Image.
-func (m *Image) ColorModel() color.Model { return color.RGBAModel }
+func (m *Image) ColorModel() color.Model {
+	if m.Gray() {
+		return color.GrayModel
+	}
+	return color.RGBAModel
+}
 
 // Bounds implements image.Image.
 func (m *Image) Bounds() image.Rectangle { return image.Rect(0, 0, m.W, m.H) }
 
 // At implements image.Image.
 func (m *Image) At(x, y int) color.Color {
-	if x < 0 || y < 0 || x >= m.W || y >= m.H {
+	gray := m.Gray()
+	switch {
+	case x < 0 || y < 0 || x >= m.W || y >= m.H:
+		if gray {
+			return color.Gray{}
+		}
 		return color.RGBA{}
+	case gray:
+		return color.Gray{m.Pix[y*m.W+x]}
 	}
 	i := 3 * (y*m.W + x)
 	return color.RGBA{m.Pix[i], m.Pix[i+1], m.Pix[i+2], 255}
 }
 
-func (m *Image) String() string { return fmt.Sprintf("Image(%dx%d RGB)", m.W, m.H) }
+func (m *Image) String() string { return fmt.Sprintf("Image(%dx%d %s)", m.W, m.H, m.Mode) }
 
 func (m *Image) check() error {
 	if m == nil {
 		return fmt.Errorf("nil image")
 	}
-	if m.W <= 0 || m.H <= 0 || len(m.Pix) != 3*m.W*m.H {
-		return fmt.Errorf("malformed image: %dx%d with %d bytes (want %d)", m.W, m.H, len(m.Pix), 3*m.W*m.H)
+	if m.Mode != "" && m.Mode != ModeRGB && m.Mode != ModeL {
+		return fmt.Errorf("image mode %q is not supported (RGB or L)", string(m.Mode))
+	}
+	if c := m.Channels(); m.W <= 0 || m.H <= 0 || len(m.Pix) != c*m.W*m.H {
+		return fmt.Errorf("malformed %s image: %dx%d with %d bytes (want %d)", m.Mode, m.W, m.H, len(m.Pix), c*m.W*m.H)
 	}
 	return nil
 }
@@ -136,7 +199,13 @@ func FromImage(src image.Image) *Image {
 	dst := newImageUninit(b.Dx(), b.Dy()) // every case below writes every pixel
 	switch m := src.(type) {
 	case *Image:
-		copy(dst.Pix, m.Pix)
+		if !m.Gray() {
+			copy(dst.Pix, m.Pix)
+			break
+		}
+		for i, v := range m.Pix[:dst.W*dst.H] {
+			dst.Pix[3*i], dst.Pix[3*i+1], dst.Pix[3*i+2] = v, v, v
+		}
 	case *image.YCbCr:
 		if b.Min == (image.Point{}) && ycbcrToRGB(dst, m) {
 			break
@@ -192,6 +261,23 @@ func FromImage(src image.Image) *Image {
 		genericToRGB(dst, src)
 	}
 	return dst
+}
+
+// FromImageL converts a decoded Go image to mode L the way PIL's
+// convert("L") does: an 8-bit gray image as it is, anything else through
+// FromImage's RGB and PIL's luma (L = (19595 R + 38470 G + 7471 B + 2^15) >> 16).
+func FromImageL(src image.Image) *Image {
+	if g, ok := src.(*image.Gray); ok {
+		b := g.Bounds()
+		out := newImageUninitMode(ModeL, b.Dx(), b.Dy())
+		for y := range out.H {
+			copy(out.Pix[y*out.W:(y+1)*out.W], g.Pix[y*g.Stride:])
+		}
+		return out
+	}
+	rgb := FromImage(src)
+	defer Release(rgb)
+	return toL(rgb)
 }
 
 func unpremultiply(c, a uint8) uint8 {

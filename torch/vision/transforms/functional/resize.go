@@ -181,7 +181,8 @@ func clip8(v int32) uint8 {
 	return 255
 }
 
-// view is a rectangle of an RGB image: w×h pixels, rows stride bytes apart.
+// view is a rectangle of an RGB image: w×h pixels, rows stride bytes apart
+// (mode L images are resampled through RGB: see viaRGB).
 // Crops are views, so ResizedCrop resamples without copying the crop.
 type view struct {
 	pix    []uint8
@@ -388,6 +389,9 @@ func coord(v float64) int {
 func ResizeTo(img *Image, w, h int, interp Interpolation) (*Image, error) {
 	if err := img.check(); err != nil {
 		return nil, fmt.Errorf("resize: %w", err)
+	}
+	if img.Gray() {
+		return viaRGB(img, func(rgb *Image) (*Image, error) { return ResizeTo(rgb, w, h, interp) })
 	}
 	return resizeView(img.view(), w, h, interp)
 }

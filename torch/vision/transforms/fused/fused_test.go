@@ -238,7 +238,7 @@ func TestRotateNearest(t *testing.T) {
 		got := applyOne(t, a, batch, false, tc.angle, fullBox)
 		var frac, worst float64
 		for i, img := range imgs {
-			rot, err := functional.Rotate(img, tc.angle, functional.Nearest, false, nil, [3]uint8{})
+			rot, err := functional.Rotate(img, tc.angle, functional.Nearest, false, nil, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -286,7 +286,7 @@ func TestNonSquare(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if want, err = functional.Rotate(want, tc.angle, functional.Nearest, false, nil, [3]uint8{}); err != nil {
+			if want, err = functional.Rotate(want, tc.angle, functional.Nearest, false, nil, nil); err != nil {
 				t.Fatal(err)
 			}
 			b := tc.box
@@ -378,7 +378,7 @@ func TestComposition(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if img, err = functional.Rotate(img, angles[k], rotation, false, nil, [3]uint8{}); err != nil {
+		if img, err = functional.Rotate(img, angles[k], rotation, false, nil, nil); err != nil {
 			t.Fatal(err)
 		}
 		b := boxes[k]

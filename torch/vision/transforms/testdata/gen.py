@@ -15,11 +15,13 @@ Inputs (written here so that Go reads exactly PIL's pixels, isolating the
 transforms from JPEG decoding):
   input_*.png      the four CIFAR-10 JPEGs of ../../datasets/testdata/cifar,
                    as PIL decodes them, and two synthetic non-32x32 images
+  input_gray_*.png mode L images (MNIST's mode): two of them converted by PIL,
+                   and a synthetic one
 Outputs:
   cases.json       one entry per case: op, input, parameters, and where its
-                   output lies: uint8 RGB (HWC) images at "offset" in
-                   images.bin.gz, float32 CHW tensors at "offset" (in floats)
-                   in tensors.bin.gz
+                   output lies: uint8 images (HWC, "channels" 3 or 1) at
+                   "offset" in images.bin.gz, float32 CHW tensors at "offset"
+                   (in floats) in tensors.bin.gz
   fallback.json    RandomResizedCrop.get_params boxes when no attempt fits
   versions.json    the Pillow, torchvision and torch that wrote them
 """
@@ -74,6 +76,17 @@ def write_inputs():
     return names, ["input_synthetic_29x21.png", "input_synthetic_14x25.png"]
 
 
+def write_gray_inputs(cifar):
+    """Mode L inputs (MNIST's mode): two CIFAR-10 images as PIL converts them, and a synthetic one."""
+    names = []
+    for name in cifar[:2]:
+        gray = "input_gray_" + name[len("input_"):]
+        Image.open(name).convert("L").save(gray)
+        names.append(gray)
+    synthetic(23, 17, 3).convert("L").save("input_gray_synthetic_23x17.png")
+    return names + ["input_gray_synthetic_23x17.png"]
+
+
 class Writer:
     def __init__(self):
         self.cases, self.images, self.tensors = [], bytearray(), []
@@ -81,7 +94,8 @@ class Writer:
 
     def image(self, case, img):
         arr = np.asarray(img, dtype=np.uint8)
-        case.update(w=arr.shape[1], h=arr.shape[0], offset=len(self.images), kind="image")
+        channels = 1 if arr.ndim == 2 else arr.shape[2]
+        case.update(w=arr.shape[1], h=arr.shape[0], channels=channels, offset=len(self.images), kind="image")
         self.images += arr.tobytes()
         self.cases.append(case)
 
@@ -108,7 +122,8 @@ def generate():
         json.dump(versions(), fp, indent=1, sort_keys=True)
         fp.write("\n")
     cifar, synth = write_inputs()
-    load = lambda name: Image.open(name).convert("RGB")
+    gray = write_gray_inputs(cifar)
+    load = lambda name: Image.open(name).convert("L" if name.startswith("input_gray_") else "RGB")
     w = Writer()
 
     for name in cifar + synth:
@@ -188,6 +203,7 @@ def generate():
             t = F.normalize(F.to_tensor(img), MEAN, STD)
             w.tensor({"op": "seed_chain", "input": name, "flip": flip, "angle": angle,
                       "box": [top, left, h, wd], "mean": MEAN, "std": STD}, t)
+    tutorial_transforms(w, load, cifar, synth, gray)
     w.save()
 
     # get_params' fallback: scales too large for any attempt to fit leave the
@@ -200,6 +216,100 @@ def generate():
         fallback.append({"width": width, "height": height, "ratio": list(ratio), "box": list(box)})
     with open("fallback.json", "w") as fp:
         json.dump(fallback, fp, indent=0)
+
+
+def tutorial_transforms(w, load, cifar, synth, gray):
+    """The transforms the tutorials and their common variants use, on RGB and mode L images."""
+    rgb_inputs = [cifar[0], cifar[3], synth[0], synth[1]]
+    every = rgb_inputs + gray
+
+    # ToTensor and Normalize on mode L (MNIST's pipeline), and a one-value Normalize broadcast over RGB.
+    for name in gray:
+        w.tensor({"op": "to_tensor", "input": name}, F.to_tensor(load(name)))
+        w.tensor({"op": "to_tensor_normalize", "input": name, "mean": [0.1307], "std": [0.3081]},
+                 F.normalize(F.to_tensor(load(name)), (0.1307,), (0.3081,)))
+    w.tensor({"op": "to_tensor_normalize", "input": cifar[1], "mean": [0.5], "std": [0.5]},
+             F.normalize(F.to_tensor(load(cifar[1])), (0.5,), (0.5,)))
+
+    # Pad: every mode, every form of padding, negative widths, widths beyond the image's size.
+    paddings = [[4], [2, 5], [1, 0, 3, 7], [-2, 3, 1, -1], [17, 2], [0]]
+    for name in [cifar[0], synth[1], gray[0], gray[2]]:
+        img = load(name)
+        fills = [[0], [200]] + ([[10, 20, 30]] if img.mode == "RGB" else [])
+        for mode in ["constant", "edge", "reflect", "symmetric"]:
+            for padding in paddings:
+                for fill in (fills if mode == "constant" else [[0]]):
+                    f = fill[0] if len(fill) == 1 else tuple(fill)
+                    w.image({"op": "pad", "input": name, "padding": padding, "padding_mode": mode, "fill": fill},
+                            F.pad(img, padding if len(padding) > 1 else padding[0], f, mode))
+
+    # CenterCrop: smaller and larger than the image (padding), odd and even differences; Crop beyond the edges.
+    for name in every:
+        for size in [[28, 28], [20, 13], [17, 30], [40, 40], [33, 21], [1, 1]]:
+            w.image({"op": "center_crop", "input": name, "size": size}, F.center_crop(load(name), size))
+        for box in [[-3, 4, 20, 25], [10, -6, 30, 9]]:
+            w.image({"op": "crop", "input": name, "box": box}, F.crop(load(name), *box))
+
+    # Flips, grayscale, and the geometry of the seed on mode L (through RGB in Go).
+    for name in every:
+        w.image({"op": "vflip", "input": name}, F.vflip(load(name)))
+        for channels in [1, 3]:
+            w.image({"op": "grayscale", "input": name, "channels": channels}, F.rgb_to_grayscale(load(name), channels))
+    for name in gray:
+        w.image({"op": "hflip", "input": name}, F.hflip(load(name)))
+        for mode, size in [("bilinear", [32, 32]), ("bicubic", [14, 20]), ("nearest", [40, 36]), ("lanczos", [9, 9])]:
+            w.image({"op": "resize", "input": name, "size": size, "interp": mode}, F.resize(load(name), size, MODES[mode]))
+        for a, mode in [(15, "nearest"), (-7.3, "bilinear"), (33, "bicubic"), (90, "nearest")]:
+            w.image({"op": "rotate", "input": name, "angle": a, "interp": mode}, F.rotate(load(name), a, MODES[mode]))
+        w.image({"op": "rotate", "input": name, "angle": 20, "interp": "nearest", "fill": [77]},
+                F.rotate(load(name), 20, InterpolationMode.NEAREST, fill=[77]))
+        w.image({"op": "resized_crop", "input": name, "box": [2, 3, 15, 12], "size": [28, 28], "interp": "bicubic"},
+                F.resized_crop(load(name), 2, 3, 15, 12, [28, 28], InterpolationMode.BICUBIC))
+
+    # Color: each adjustment inside [0, 1] (interpolation), beyond 1 (extrapolation, clipped), and hue shifts.
+    factors = {"brightness": [0, 0.37, 1, 1.6], "contrast": [0, 0.55, 1.4, 2.3], "saturation": [0, 0.5, 1.7],
+               "hue": [-0.5, -0.23, -0.05, 0, 0.01, 0.31, 0.5]}
+    adjust = {"brightness": F.adjust_brightness, "contrast": F.adjust_contrast, "saturation": F.adjust_saturation,
+              "hue": F.adjust_hue}
+    for name in [cifar[0], cifar[3], synth[0], gray[0], gray[2]]:
+        for fn, values in factors.items():
+            for v in values:
+                w.image({"op": "adjust", "input": name, "fn": fn, "factor": v}, adjust[fn](load(name), v))
+    # ColorJitter with its draws fixed: the order and the factors, applied as its forward does.
+    jitters = [([3, 0, 2, 1], [1.3, 0.71, 1.22, -0.08]), ([1, 2, 0, 3], [0.66, 1.37, 0.9, 0.21]),
+               ([2, 3, 1, 0], [None, 1.1, None, -0.4]), ([0, 1, 3, 2], [0.85, None, 1.5, None])]
+    for name in every:
+        for order, (b, c, sat, h) in jitters:
+            img = load(name)
+            for fn_id in order:
+                if fn_id == 0 and b is not None:
+                    img = F.adjust_brightness(img, b)
+                elif fn_id == 1 and c is not None:
+                    img = F.adjust_contrast(img, c)
+                elif fn_id == 2 and sat is not None:
+                    img = F.adjust_saturation(img, sat)
+                elif fn_id == 3 and h is not None:
+                    img = F.adjust_hue(img, h)
+            w.image({"op": "jitter", "input": name, "order": order, "factors": [b, c, sat, h]}, img)
+
+    # RandomCrop's padding steps (padding, then pad_if_needed per side): the padded image it crops from.
+    for name in every:
+        for size, padding, if_needed, fill, mode in [([32, 32], [4], False, [0], "constant"),
+                                                     ([28, 28], [2], False, [0], "reflect"),
+                                                     ([40, 30], None, True, [9], "constant"),
+                                                     ([30, 40], [1, 2], True, [0], "edge"),
+                                                     ([12, 12], None, True, [0], "symmetric")]:
+            img = load(name)
+            if padding is not None:
+                img = F.pad(img, padding if len(padding) > 1 else padding[0], fill[0], mode)
+            if if_needed and img.width < size[1]:
+                img = F.pad(img, [size[1] - img.width, 0], fill[0], mode)
+            if if_needed and img.height < size[0]:
+                img = F.pad(img, [0, size[0] - img.height], fill[0], mode)
+            if img.width < size[1] or img.height < size[0]:
+                continue  # RandomCrop raises; not a parity case
+            w.image({"op": "random_crop_padded", "input": name, "size": size, "padding": padding,
+                     "pad_if_needed": if_needed, "fill": fill, "padding_mode": mode}, img)
 
 
 def versions():
