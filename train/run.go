@@ -163,7 +163,11 @@ func Run(ctx context.Context, cfg Config, stages map[string]bool, weights string
 	if err := report.WriteResults(filepath.Join(cfg.OutDir, "results.json"), res); err != nil {
 		return &res, err
 	}
-	if err := report.PlotConfusion(filepath.Join(cfg.OutDir, "confusion.png"), report.Confusion(len(d.Classes), tr.Truth, tr.Predict), d.Classes); err != nil {
+	m, err := report.Confusion(len(d.Classes), tr.Truth, tr.Predict)
+	if err != nil {
+		return &res, err
+	}
+	if err := report.PlotConfusion(filepath.Join(cfg.OutDir, "confusion.png"), m, d.Classes); err != nil {
 		return &res, err
 	}
 	if err := writeReconstructions(cfg, r.ae, d); err != nil {
