@@ -23,8 +23,9 @@ const Name = ".lock"
 
 // Lock is a held directory lock.
 type Lock struct {
-	f   *os.File
-	dir string
+	f       *os.File
+	dir     string
+	created int // how many directories Acquire made, dir and its parents
 }
 
 // Holder is what the lock file says about the process that holds it.
@@ -57,6 +58,13 @@ func (e *HeldError) Is(target error) bool { return target == ErrHeld }
 // the lock file (a read-only or full file system, a regular file in the way) is an error that wraps
 // the file system's; the directory locked by someone else is a *HeldError.
 func Acquire(dir string) (*Lock, error) {
+	created := 0
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(d); err == nil || d == filepath.Dir(d) {
+			break
+		}
+		created++
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -75,14 +83,15 @@ func Acquire(dir string) (*Lock, error) {
 		return nil, &HeldError{Dir: dir, Holder: readHolder(path)}
 	}
 	b, _ := json.Marshal(Holder{PID: os.Getpid(), Command: commandLine(), Since: time.Now().Round(time.Second)})
-	if err := f.Truncate(0); err == nil {
+	err = f.Truncate(0)
+	if err == nil {
 		_, err = f.WriteAt(append(b, '\n'), 0)
 	}
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
-	return &Lock{f: f, dir: dir}, nil
+	return &Lock{f: f, dir: dir, created: created}, nil
 }
 
 // Release releases the lock; a nil Lock and a second Release do nothing.
@@ -116,4 +125,24 @@ func commandLine() string {
 		s = s[:197] + "..."
 	}
 	return s
+}
+
+// Remove releases the lock and removes what Acquire made, where nothing else was put there: the
+// lock file, then the directory if it is empty, then its parents Acquire created, if empty. It is
+// for a caller that made dir and is giving up before writing anything into it.
+func (l *Lock) Remove() error {
+	if l == nil || l.f == nil {
+		return nil
+	}
+	// Removing the file before releasing it leaves no moment in which another process holds a lock
+	// on a file that is gone; one that opened it just before fails to lock it and is refused.
+	os.Remove(filepath.Join(l.dir, Name))
+	err := l.Release()
+	for dir := l.dir; l.created > 0; l.created-- {
+		if os.Remove(dir) != nil {
+			break
+		}
+		dir = filepath.Dir(dir)
+	}
+	return err
 }

@@ -97,3 +97,38 @@ func TestAcquireUnwritable(t *testing.T) {
 		t.Fatalf("Acquire under a regular file: %v", err)
 	}
 }
+
+// TestRemove: Remove takes away the lock file and the directories Acquire made, down to the first
+// that is not empty or was there before.
+func TestRemove(t *testing.T) {
+	base := t.TempDir()
+	dir := filepath.Join(base, "a", "b", "c")
+	l, err := Acquire(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(base, "a", "keep"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Remove(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(base, "a", "b")); !os.IsNotExist(err) {
+		t.Errorf("a/b is still there (%v)", err)
+	}
+	if _, err := os.Stat(filepath.Join(base, "a", "keep")); err != nil {
+		t.Errorf("a/keep: %v", err)
+	}
+	// A directory that was there before stays, with what it holds.
+	l, err = Acquire(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Remove()
+	if _, err := os.Stat(filepath.Join(base, Name)); !os.IsNotExist(err) {
+		t.Errorf("the lock file is still there (%v)", err)
+	}
+	if _, err := os.Stat(base); err != nil {
+		t.Errorf("the directory that was there before: %v", err)
+	}
+}
