@@ -105,7 +105,7 @@ func TestRunBadInput(t *testing.T) {
 					t.Errorf("the regular file in the way was changed: %q, %v", b, err)
 				}
 			})
-			return "", []string{"cannot create output directory", file, "not a directory"}
+			return "", []string{"cannot write in output directory", file, "not a directory"}
 		},
 	}, {
 		name:   "autoencoder checkpoint replaced by garbage before train-classifier",

@@ -27,6 +27,13 @@ type Config struct {
 	MaxBatches int
 	// Resume continues the interrupted run in OutDir from its last completed epoch.
 	Resume bool
+	// Restart starts afresh in an OutDir that holds an interrupted run, which Run otherwise refuses
+	// to overwrite.
+	Restart bool
+	// TestDir is where a test of a checkpoint alone (the test stage without training) writes
+	// results.json and confusion.png: "" means OutDir/test-NAME, NAME the checkpoint's file name
+	// without .pt, so that testing never overwrites a run's own results.
+	TestDir string
 	// Download fetches CIFAR-10 into DataDir first when it holds no data (see Download).
 	Download bool
 	// Fast keeps the data on the device, augments it there and, on CUDA, replays each training step
@@ -68,8 +75,18 @@ func (c Config) Validate() error {
 		return fmt.Errorf("invalid thread count %d: must be 0 or more", c.Threads)
 	case c.MaxBatches < 0:
 		return fmt.Errorf("invalid batch cap %d: must be 0 or more", c.MaxBatches)
+	case c.Resume && c.Restart:
+		return fmt.Errorf("--resume continues the run and --restart discards it: give one of them")
 	}
 	return nil
+}
+
+// progress is where the progress bars, notes and warnings go.
+func (c Config) progress() io.Writer {
+	if c.Progress == nil {
+		return os.Stderr
+	}
+	return c.Progress
 }
 
 func (c Config) logf(format string, args ...any) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 
 	"github.com/aecifar/aecifar/torch"
@@ -36,16 +35,23 @@ const validationSize = 0.15
 // LoadData builds the blog's datasets and loaders. The validation loader reads the augmented
 // training dataset through its sampler, as the blog's does: validation images are augmented too.
 func LoadData(cfg Config) (*Data, error) {
-	trainSet, testSet, classes, err := openDatasets(cfg.DataDir, AugmentTransform(), TestTransform())
+	s, err := openSplits(cfg.DataDir, AugmentTransform(), TestTransform())
 	if err != nil {
 		return nil, err
 	}
+	return newData(cfg, s)
+}
+
+// newData makes the blog's loaders over the opened splits.
+func newData(cfg Config, s *splits) (*Data, error) {
+	trainSet, testSet := s.train, s.test
 	// The blog shuffles indices with numpy and takes the first floor(0.15*n) for validation.
 	trainIdx, valIdx := data.SplitValidation(trainSet.Len(), validationSize, rand.New(rand.NewPCG(cfg.Seed, 0x5eed)))
 	opts := func(s data.Sampler, seed uint64) data.DataLoaderOptions {
 		return data.DataLoaderOptions{BatchSize: cfg.BatchSize, Sampler: s, NumWorkers: cfg.Workers, Seed: seed}
 	}
-	d := &Data{Classes: classes, NumTrain: len(trainIdx), NumValidation: len(valIdx)}
+	d := &Data{Classes: s.classes, NumTrain: len(trainIdx), NumValidation: len(valIdx)}
+	var err error
 	if d.Train, err = data.NewDataLoader(trainSet, opts(data.SubsetRandomSampler(trainIdx), cfg.Seed+1)); err != nil {
 		return nil, err
 	}
@@ -58,34 +64,6 @@ func LoadData(cfg Config) (*Data, error) {
 	return d, nil
 }
 
-// openDatasets accepts an ImageFolder tree (train/ and test/) or the CIFAR-10 binary release (the
-// directory holding cifar-10-batches-bin, or that directory itself), with the given transforms.
-func openDatasets(dir string, trainT, testT transforms.Transform) (train, test data.Dataset, classes []string, err error) {
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return nil, nil, nil, fmt.Errorf("data directory %s does not exist: run `make data` or pass --data DIR (an ImageFolder tree with train/ and test/, or CIFAR-10's binary release)", dir)
-	}
-	if isDir(filepath.Join(dir, "train")) || isDir(filepath.Join(dir, "test")) {
-		tr, err := datasets.NewImageFolder(filepath.Join(dir, "train"), datasets.ImageFolderOptions{Transform: trainT})
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		te, err := datasets.NewImageFolder(filepath.Join(dir, "test"), datasets.ImageFolderOptions{Transform: testT})
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		return tr, te, tr.Classes, nil
-	}
-	tr, err := datasets.NewCIFAR10(dir, datasets.CIFAR10Options{Transform: trainT})
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("%s holds neither train/ and test/ folders nor CIFAR-10's binary release: %w", dir, err)
-	}
-	te, err := datasets.NewCIFAR10(dir, datasets.CIFAR10Options{Train: new(false), Transform: testT})
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	return tr, te, tr.Classes, nil
-}
-
 // Download puts CIFAR-10's binary release in cfg.DataDir when that directory holds no data (no
 // train/ or test/ folder, no cifar-10-batches-bin/), as torchvision's download=True does: the
 // official archive, its MD5 checked, unpacked atomically, with a progress bar on cfg.Progress.
@@ -93,7 +71,8 @@ func openDatasets(dir string, trainT, testT transforms.Transform) (train, test d
 // provide the data by hand.
 func Download(ctx context.Context, cfg Config) error {
 	dir := cfg.DataDir
-	if isDir(filepath.Join(dir, "train")) || isDir(filepath.Join(dir, "test")) || fileExists(filepath.Join(dir, "batches.meta.txt")) {
+	if isDir(filepath.Join(dir, "train")) || isDir(filepath.Join(dir, "test")) || fileExists(filepath.Join(dir, "batches.meta.txt")) ||
+		fileExists(filepath.Join(dir, "cifar-10-batches-bin", "batches.meta.txt")) {
 		return nil
 	}
 	progress := cfg.Progress
@@ -107,16 +86,6 @@ func Download(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("no CIFAR-10 in %s and downloading it failed (%w); unpack a local cifar-10-binary.tar.gz with `make data CIFAR10_ARCHIVE=FILE` (aecifar data --archive FILE), or point DATA=dir (--data DIR) at a copy", dir, err)
 	}
 	return nil
-}
-
-func fileExists(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && st.Mode().IsRegular()
-}
-
-func isDir(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && st.IsDir()
 }
 
 // toDevice makes the batch's tensors on the device, in scope s. For CUDA they are staged in pinned

@@ -59,10 +59,11 @@ func (d *resident) Drop() {
 
 // loadResident decodes both datasets with the Go loader (all cores) and copies them to the device.
 func loadResident(ctx context.Context, cfg Config) (*resident, error) {
-	trainSet, testSet, _, err := openDatasets(cfg.DataDir, transforms.ToTensor{}, transforms.Compose{transforms.NewResize(32, 32), transforms.ToTensor{}})
+	s, err := openSplits(cfg.DataDir, transforms.ToTensor{}, transforms.Compose{transforms.NewResize(32, 32), transforms.ToTensor{}})
 	if err != nil {
 		return nil, err
 	}
+	trainSet, testSet := s.train, s.test
 	d := &resident{}
 	d.trainIdx, d.valIdx = data.SplitValidation(trainSet.Len(), validationSize, rand.New(rand.NewPCG(cfg.Seed, 0x5eed)))
 	if d.train, d.trainLabels, err = upload(ctx, trainSet, cfg.Device); err != nil {
@@ -77,7 +78,10 @@ func loadResident(ctx context.Context, cfg Config) (*resident, error) {
 
 // upload decodes a dataset in order and returns its images as uint8 and its labels, on device.
 func upload(ctx context.Context, ds data.Dataset, device torch.Device) (images, labels *torch.Tensor, err error) {
-	loader, err := data.NewDataLoader(ds, data.DataLoaderOptions{BatchSize: 1000, NumWorkers: runtime.NumCPU()})
+	// Its own generator: decoding in order must not draw from libtorch's default one, whose state a
+	// resumed run restores after this upload.
+	loader, err := data.NewDataLoader(ds, data.DataLoaderOptions{BatchSize: 1000, NumWorkers: runtime.NumCPU(),
+		Generator: data.NewGenerator(0)})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -412,6 +416,7 @@ func (r *runState) autoencoderFast(ctx context.Context) error {
 	f.followLR()
 	for epoch := first; epoch <= cfg.AEEpochs; epoch++ {
 		start := time.Now()
+		r.during = fmt.Sprintf("autoencoder epoch %d", epoch)
 		batches, images, sum, err := f.epoch(ctx, cfg, d.trainIdx, epoch, fmt.Sprintf("autoencoder %d/%d", epoch, cfg.AEEpochs))
 		if err != nil {
 			return err
@@ -490,6 +495,7 @@ func (r *runState) classifierFast(ctx context.Context) error {
 	aug := fused.NewFlipRotateResizedCrop()
 	for epoch := first; epoch <= cfg.ClfEpochs; epoch++ {
 		start := time.Now()
+		r.during = fmt.Sprintf("classifier epoch %d", epoch)
 		clf.Train(true)
 		_, trained, sum, err := f.epoch(ctx, cfg, d.trainIdx, 1000+epoch, fmt.Sprintf("classifier %d/%d", epoch, cfg.ClfEpochs))
 		if err != nil {

@@ -202,8 +202,8 @@ func TestFastRejectsMixedSizes(t *testing.T) {
 	cfg, _ := testConfig(t, dir)
 	cfg.Fast = true
 	_, err = Run(context.Background(), cfg, all, "")
-	// Within a batch the loader's collate says so; across batches upload does.
-	if err == nil || !(strings.Contains(err.Error(), "images of different sizes") || strings.Contains(err.Error(), "to be equal size")) {
+	// The image check says so, naming a file of each size, before the images are uploaded.
+	if err == nil || !strings.Contains(err.Error(), "must all be one size") || !strings.Contains(err.Error(), "9999.png 40x24") {
 		t.Fatalf("fast run on mixed sizes: %v", err)
 	}
 	if _, statErr := os.Stat(filepath.Join(cfg.OutDir, AutoencoderFile)); statErr == nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"path/filepath"
 	"time"
 
 	"github.com/aecifar/aecifar/models"
@@ -88,6 +87,7 @@ func (r *runState) autoencoder(ctx context.Context) error {
 	}
 	for epoch := first; epoch <= cfg.AEEpochs; epoch++ {
 		start := time.Now()
+		r.during = fmt.Sprintf("autoencoder epoch %d", epoch)
 		// Each epoch's sampling and augmentation depend on its number alone, so a resumed run
 		// draws what the uninterrupted one would have.
 		d.Train.SetEpoch(epoch)
@@ -118,7 +118,7 @@ func (r *runState) autoencoder(ctx context.Context) error {
 
 // endAutoencoderEpoch is the end of an autoencoder epoch, as the blog's: the scheduler steps on the
 // epoch's loss, the epoch's line is printed, the checkpoint saved when the loss did not get worse;
-// then the history and the resume files are written. It returns the best loss so far.
+// then the epoch is committed with the history (saveProgress), which publishes the checkpoint. It returns the best loss so far.
 func (r *runState) endAutoencoderEpoch(epoch int, start time.Time, images int, trainLoss, trainLossMin float64,
 	optimizer stageOptimizer, scheduler *lr_scheduler.ReduceLROnPlateau) (float64, error) {
 	cfg := r.cfg
@@ -126,7 +126,7 @@ func (r *runState) endAutoencoderEpoch(epoch int, start time.Time, images int, t
 	cfg.logf("Epoch: %d \tTraining Loss: %s\n", epoch, pyFloat6(trainLoss))
 	if trainLoss <= trainLossMin {
 		cfg.logf("Validation loss decreased (%s --> %s). Saving model ...\n", pyFloat6(trainLossMin), pyFloat6(trainLoss))
-		if err := torch.Save(r.ae.StateDict(), filepath.Join(cfg.OutDir, AutoencoderFile)); err != nil {
+		if err := r.saveBest(AutoencoderFile, r.ae.StateDict(), epoch); err != nil {
 			return trainLossMin, err
 		}
 		trainLossMin = trainLoss
@@ -161,6 +161,7 @@ func (r *runState) classifier(ctx context.Context) error {
 	}
 	for epoch := first; epoch <= cfg.ClfEpochs; epoch++ {
 		start := time.Now()
+		r.during = fmt.Sprintf("classifier epoch %d", epoch)
 		d.Train.SetEpoch(1000 + epoch) // distinct from the autoencoder's epochs
 		d.Validation.SetEpoch(epoch)
 		var trainLoss, validLoss, valAcc float64
@@ -221,7 +222,8 @@ type classifierEpoch struct {
 
 // endClassifierEpoch is the end of a classifier epoch, as the blog's: the scheduler steps on the
 // validation loss, the epoch's line is printed, the checkpoint saved when the validation loss did not
-// get worse; then the history and the resume files are written. It returns the best loss so far.
+// get worse; then the epoch is committed with the history (saveProgress), which publishes the
+// checkpoint. It returns the best loss so far.
 func (r *runState) endClassifierEpoch(e classifierEpoch, validLossMin float64, optimizer stageOptimizer,
 	scheduler *lr_scheduler.ReduceLROnPlateau) (float64, error) {
 	cfg := r.cfg
@@ -231,7 +233,7 @@ func (r *runState) endClassifierEpoch(e classifierEpoch, validLossMin float64, o
 		e.epoch, pyFloat6(e.trainLoss), pyFloat6(e.validLoss), pyFloat6(e.valAcc))
 	if e.validLoss <= validLossMin {
 		cfg.logf("Validation loss decreased (%s --> %s). Saving model ...\n", pyFloat6(validLossMin), pyFloat6(e.validLoss))
-		if err := torch.Save(r.clf.StateDict(), filepath.Join(cfg.OutDir, ClassifierFile)); err != nil {
+		if err := r.saveBest(ClassifierFile, r.clf.StateDict(), e.epoch); err != nil {
 			return validLossMin, err
 		}
 		validLossMin = e.validLoss

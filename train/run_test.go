@@ -9,6 +9,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -65,6 +66,7 @@ func testConfig(t *testing.T, dataDir string) (Config, *bytes.Buffer) {
 	cfg.Workers = 2
 	var log bytes.Buffer
 	cfg.Log, cfg.Quiet = &log, true
+	cfg.Progress = io.Discard // the warnings of tiny data's batches; warn_test.go reads them
 	return cfg, &log
 }
 

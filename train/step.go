@@ -1,5 +1,23 @@
 // Package train holds the blog's training and evaluation loops, and the single steps they are made
 // of (which the benchmarks time on their own).
+//
+// # Runs lose nothing
+//
+// Run is what aecifar's commands call. A run that trains holds its output directory's lock
+// (internal/dirlock: a second writer is refused, told the holder's PID), checks everything it can
+// before the first epoch (check.go: the class lists, every image, flag combinations), warns of
+// settings that hurt (warn.go), and commits each epoch in one atomic step, the rename of
+// resume.json, which names the state and best checkpoints it stands for by SHA-256 and holds the
+// history (resume.go). Killed at any instant, a run resumes from its last commit exactly as it would
+// have gone on, or, with nothing committed, refuses to resume in one line; a directory holding an
+// interrupted run is not overwritten without Config.Restart. A test of a checkpoint alone writes
+// into its own directory (Config.TestDir).
+//
+// # Errors
+//
+// Every failure a user can cause is an error of one line (load_state_dict's list of mismatched
+// keys may take more), never a panic; an interruption is an *Interrupted saying what --resume
+// continues.
 package train
 
 import (

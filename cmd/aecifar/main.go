@@ -10,12 +10,14 @@
 //	run               all stages: train-ae, train-classifier, test (the main job)
 //	train-ae          train the autoencoder; writes cifar_autoencoder.pt
 //	train-classifier  train the classifier on the saved autoencoder; writes model_cifar10.pt
-//	test              test a classifier checkpoint (--weights FILE, from Go or Python)
+//	test              test a classifier checkpoint (--weights FILE, from Go or Python) into OUT/test-NAME
 //	reconstruct       plot test images beside their reconstructions by the saved autoencoder
 //	data              put CIFAR-10 in --data (download, or --archive FILE)
 //
-// Run `aecifar <command> --help` for the flags of each. Errors print one line and exit with status 1;
-// a bad command line exits with status 2.
+// Run `aecifar <command> --help` for the flags of each. Errors print one line and exit with status 1
+// (Ctrl-C and SIGTERM too, saying what --resume continues); a bad command line exits with status 2.
+// Warnings of settings that work but hurt (too many threads, a batch too large for the memory) are
+// one line each on stderr.
 package main
 
 import (
@@ -47,7 +49,8 @@ Commands:
   run               all stages: train the autoencoder, train the classifier, test (the main job)
   train-ae          train the autoencoder (writes OUT/cifar_autoencoder.pt)
   train-classifier  train the classifier on OUT/cifar_autoencoder.pt (writes OUT/model_cifar10.pt)
-  test              test OUT/model_cifar10.pt, or --weights FILE (a checkpoint from Go or Python)
+  test              test OUT/model_cifar10.pt, or --weights FILE (a checkpoint from Go or Python);
+                    writes OUT/test-NAME/ (or --test-out DIR), never the run's own results
   reconstruct       plot test images beside their reconstructions (OUT/reconstructions.png)
   data              put CIFAR-10 in --data: the official download, or --archive FILE
 
@@ -58,7 +61,10 @@ Run 'aecifar <command> --help' for its flags.
 var errUsage = errors.New("usage")
 
 func main() {
-	err := run(os.Args[1:], os.Stdout, os.Stderr)
+	// Handling SIGPIPE turns a write to a closed pipe (aecifar run | head) into an EPIPE error,
+	// which the log writer reports once, instead of a silent death mid-run.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
+	err := run(os.Args[1:], &pipeWriter{w: os.Stdout, stderr: os.Stderr}, os.Stderr)
 	switch {
 	case err == nil:
 	case errors.Is(err, flag.ErrHelp):
@@ -68,6 +74,24 @@ func main() {
 		fmt.Fprintln(os.Stderr, "aecifar:", err)
 		os.Exit(1)
 	}
+}
+
+// pipeWriter is standard output for a run: when writing fails (the reader of a pipe went away), it
+// says so once on stderr and drops the rest of the log, so that the run goes on to write its files.
+type pipeWriter struct {
+	w, stderr io.Writer
+	failed    bool
+}
+
+func (p *pipeWriter) Write(b []byte) (int, error) {
+	if p.failed {
+		return len(b), nil
+	}
+	if _, err := p.w.Write(b); err != nil {
+		p.failed = true
+		fmt.Fprintf(p.stderr, "aecifar: cannot write to standard output (%v): going on without printing the log; the results are written to the output directory\n", err)
+	}
+	return len(b), nil
 }
 
 func run(args []string, stdout, stderr io.Writer) error {
@@ -100,11 +124,18 @@ func run(args []string, stdout, stderr io.Writer) error {
 	cfg.Log, cfg.Progress = stdout, stderr
 	fs := flag.NewFlagSet("aecifar "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	device, weights := commonFlags(fs, &cfg)
-	fs.IntVar(&cfg.AEEpochs, "ae-epochs", cfg.AEEpochs, "autoencoder `epochs` (the blog's n_epochs = 35)")
-	fs.IntVar(&cfg.ClfEpochs, "clf-epochs", cfg.ClfEpochs, "classifier `epochs` (the blog's n_epochs = 40)")
-	fs.IntVar(&cfg.MaxBatches, "max-batches", 0, "cap every training and validation epoch at `N` batches (0: no cap; for smoke runs)")
-	fs.BoolVar(&cfg.Resume, "resume", false, "continue the interrupted run in --out from its last completed epoch")
+	device := commonFlags(fs, &cfg)
+	var weights string
+	if cmd == "test" {
+		fs.StringVar(&weights, "weights", "", "classifier checkpoint `file` to test (default OUT/model_cifar10.pt)")
+		fs.StringVar(&cfg.TestDir, "test-out", "", "`dir` for results.json and confusion.png (default OUT/test-NAME, NAME the checkpoint's file name without .pt: a test never overwrites a run's results)")
+	} else {
+		fs.IntVar(&cfg.AEEpochs, "ae-epochs", cfg.AEEpochs, "autoencoder `epochs` (the blog's n_epochs = 35)")
+		fs.IntVar(&cfg.ClfEpochs, "clf-epochs", cfg.ClfEpochs, "classifier `epochs` (the blog's n_epochs = 40)")
+		fs.IntVar(&cfg.MaxBatches, "max-batches", 0, "cap every training and validation epoch at `N` batches (0: no cap; for smoke runs)")
+		fs.BoolVar(&cfg.Resume, "resume", false, "continue the interrupted run in --out from its last completed epoch")
+		fs.BoolVar(&cfg.Restart, "restart", false, "start afresh in an --out that holds an interrupted run, discarding it")
+	}
 	fs.BoolVar(&cfg.Download, "download", false, "download CIFAR-10 into --data first when it holds no data (torchvision's download=True)")
 	fs.BoolVar(&cfg.Fast, "fast", false, "keep the data on the device, augment it there and, on CUDA, replay each training step as a CUDA graph (same models and recipe, another augmentation sampler)")
 	if err := fs.Parse(args); err != nil {
@@ -136,16 +167,13 @@ func run(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	_, err = train.Run(ctx, cfg, st, *weights)
-	if errors.Is(err, context.Canceled) {
-		return fmt.Errorf("interrupted: the last completed epoch is saved in %s; continue with the same flags and --resume", cfg.OutDir)
-	}
+	_, err = train.Run(ctx, cfg, st, weights)
 	return err
 }
 
 // commonFlags defines the flags every training and testing command takes.
-func commonFlags(fs *flag.FlagSet, cfg *train.Config) (device, weights *string) {
-	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data `dir`: an ImageFolder tree with train/ and test/, or CIFAR-10's binary release")
+func commonFlags(fs *flag.FlagSet, cfg *train.Config) (device *string) {
+	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data `dir`: an ImageFolder tree with train/ and test/, or CIFAR-10's binary release (the folder holding cifar-10-batches-bin, or that folder)")
 	fs.StringVar(&cfg.OutDir, "out", cfg.OutDir, "output `dir` for checkpoints, history, plots and results")
 	device = fs.String("device", "auto", "`device`: auto, cpu, cuda or cuda:N")
 	fs.IntVar(&cfg.BatchSize, "batch-size", cfg.BatchSize, "batch `size` (the blog's BATCH_SIZE = 32)")
@@ -153,8 +181,7 @@ func commonFlags(fs *flag.FlagSet, cfg *train.Config) (device, weights *string) 
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "random `seed` for the split, the sampling, the augmentation and libtorch")
 	fs.BoolVar(&cfg.Quiet, "quiet", false, "no progress bars")
 	fs.IntVar(&cfg.Threads, "threads", cfg.Threads, "libtorch intra-op `threads` (0: libtorch's default, 1 on the project's 2-core machine; more threads compete with the loader for cores)")
-	weights = fs.String("weights", "", "classifier checkpoint `file` to test (default OUT/model_cifar10.pt)")
-	return device, weights
+	return device
 }
 
 func dataCommand(args []string, stderr io.Writer) error {
@@ -224,7 +251,7 @@ func reconstructCommand(args []string, stdout, stderr io.Writer) error {
 	cfg.Log, cfg.Progress = stdout, stderr
 	fs := flag.NewFlagSet("aecifar reconstruct", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	device, _ := commonFlags(fs, &cfg)
+	device := commonFlags(fs, &cfg)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err

@@ -30,7 +30,7 @@ func TestBadInput(t *testing.T) {
 		{"unknown device", []string{"run", "--device", "tpu", "--data", empty}, false, `invalid device "tpu"`},
 		{"missing data", []string{"run", "--device", "cpu", "--data", missing, "--out", t.TempDir()}, false, "does not exist"},
 		{"empty data", []string{"run", "--device", "cpu", "--data", empty, "--out", t.TempDir()}, false, empty},
-		{"resume with nothing", []string{"run", "--device", "cpu", "--resume", "--data", missing, "--out", t.TempDir()}, false, "does not exist"},
+		{"resume with nothing", []string{"run", "--device", "cpu", "--resume", "--data", missing, "--out", t.TempDir()}, false, "nothing to resume"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer

@@ -22,6 +22,11 @@ import (
 	"syscall"
 )
 
+// RenameHook, when set, is called just before (after false) and just after (after true) the rename
+// that puts each new file in place. Crash tests set it in a child process to kill it at exactly
+// those instants; it is nil otherwise, and must be set before any Write runs.
+var RenameHook func(path string, after bool)
+
 // Write writes path with the content write produces, atomically (see the package doc). A new file
 // gets mode 0644, a replaced one keeps its mode; a path that exists and is not a regular file is an
 // error. On any error before the rename, path is left as it was and the temporary file is removed;
@@ -51,10 +56,16 @@ func Write(path string, write func(io.Writer) error) error {
 		os.Remove(f.Name())
 		return fmt.Errorf("write %s: %w", path, err)
 	}
+	if RenameHook != nil {
+		RenameHook(path, false)
+	}
 	if err := os.Rename(f.Name(), path); err != nil {
 		f.Close()
 		os.Remove(f.Name())
 		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if RenameHook != nil {
+		RenameHook(path, true)
 	}
 	// Closing releases the lock, now that the temporary file is gone from the directory.
 	if err := f.Close(); err != nil {

@@ -156,3 +156,20 @@ func TestWriteUnwritableDir(t *testing.T) {
 		t.Errorf("directory holds %q, want only f.txt", got)
 	}
 }
+
+// TestRenameHook: the hook sees the previous content just before the rename and the new just after,
+// once each per write.
+func TestRenameHook(t *testing.T) {
+	path := previous(t, t.TempDir(), 0o644)
+	var seen []string
+	RenameHook = func(p string, after bool) {
+		seen = append(seen, fmt.Sprintf("%s %v %s", filepath.Base(p), after, content(p)))
+	}
+	defer func() { RenameHook = nil }()
+	if err := Write(path, writeString("new")); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"f.txt false previous", "f.txt true new"}; !slices.Equal(seen, want) {
+		t.Errorf("hook saw %q, want %q", seen, want)
+	}
+}

@@ -16,10 +16,14 @@ import (
 
 // Confusion counts predictions: m[t][p] is how many examples of true class t were predicted as
 // class p, so the diagonal holds the correct ones and a row sums to the class's test total.
-// It panics if truth and pred differ in length or hold a label outside [0, classes).
-func Confusion(classes int, truth, pred []int64) [][]int {
+// truth and pred of different lengths, or a label outside [0, classes) (a classifier with more
+// outputs than the data has classes), are an error.
+func Confusion(classes int, truth, pred []int64) ([][]int, error) {
 	if len(truth) != len(pred) {
-		panic(fmt.Sprintf("report.Confusion: %d true labels but %d predictions", len(truth), len(pred)))
+		return nil, fmt.Errorf("report: confusion matrix: %d true labels but %d predictions", len(truth), len(pred))
+	}
+	if classes <= 0 {
+		return nil, fmt.Errorf("report: confusion matrix of %d classes", classes)
 	}
 	m := make([][]int, classes)
 	for i := range m {
@@ -28,11 +32,11 @@ func Confusion(classes int, truth, pred []int64) [][]int {
 	for i, t := range truth {
 		p := pred[i]
 		if t < 0 || t >= int64(classes) || p < 0 || p >= int64(classes) {
-			panic(fmt.Sprintf("report.Confusion: example %d: label %d predicted as %d, outside [0, %d)", i, t, p, classes))
+			return nil, fmt.Errorf("report: confusion matrix: example %d: label %d predicted as %d, outside the %d classes [0, %d)", i, t, p, classes, classes)
 		}
 		m[t][p]++
 	}
-	return m
+	return m, nil
 }
 
 func checkConfusion(matrix [][]int, classes []string) error {

@@ -2,6 +2,7 @@ package report
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -18,7 +19,10 @@ func TestConfusion(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := Confusion(tt.classes, tt.truth, tt.pred)
+			got, err := Confusion(tt.classes, tt.truth, tt.pred)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if !slices.EqualFunc(got, tt.want, slices.Equal) {
 				t.Errorf("Confusion = %v, want %v", got, tt.want)
 			}
@@ -26,7 +30,7 @@ func TestConfusion(t *testing.T) {
 	}
 }
 
-func TestConfusionPanics(t *testing.T) {
+func TestConfusionErrors(t *testing.T) {
 	tests := []struct {
 		name        string
 		truth, pred []int64
@@ -34,15 +38,21 @@ func TestConfusionPanics(t *testing.T) {
 		{"lengths differ", []int64{0, 1}, []int64{0}},
 		{"truth out of range", []int64{2}, []int64{0}},
 		{"prediction negative", []int64{0}, []int64{-1}},
+		// A 10-output classifier on 2 classes predicts 9 (issue 15: this panicked after a whole run).
+		{"prediction beyond the classes", []int64{0, 1}, []int64{0, 9}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			defer func() {
-				if recover() == nil {
-					t.Error("no panic")
-				}
-			}()
-			Confusion(2, tt.truth, tt.pred)
+			m, err := Confusion(2, tt.truth, tt.pred)
+			if err == nil || m != nil {
+				t.Fatalf("Confusion = %v, %v; want an error", m, err)
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Errorf("error %q is not one line", err)
+			}
 		})
+	}
+	if _, err := Confusion(0, nil, nil); err == nil {
+		t.Error("Confusion of 0 classes: no error")
 	}
 }

@@ -12,7 +12,11 @@ func ExampleResults_Lines() {
 	classes := []string{"cat", "dog", "automobile"}
 	truth := []int64{0, 0, 0, 1, 1, 2}
 	pred := []int64{0, 0, 1, 1, 0, 1}
-	r, err := report.FromConfusion(report.Confusion(len(classes), truth, pred), classes)
+	m, err := report.Confusion(len(classes), truth, pred)
+	if err != nil {
+		panic(err)
+	}
+	r, err := report.FromConfusion(m, classes)
 	if err != nil {
 		panic(err)
 	}

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -31,10 +32,8 @@ var historyHeader = []string{"stage", "epoch", "train_loss", "valid_loss", "val_
 //
 // The JSON is written first; if the CSV then fails, the error says so and the JSON is already new.
 func WriteHistory(dir string, h History) error {
-	for i, e := range h {
-		if !validStage(e.Stage) {
-			return fmt.Errorf("report: history line %d: stage %q is neither %q nor %q", i+1, e.Stage, StageAutoencoder, StageClassifier)
-		}
+	if err := h.validate(); err != nil {
+		return err
 	}
 	if err := writeFileAtomic(filepath.Join(dir, HistoryJSON), func(w io.Writer) error {
 		return encodeHistoryJSON(w, h)
@@ -46,7 +45,39 @@ func WriteHistory(dir string, h History) error {
 	})
 }
 
-// ReadHistory reads the history WriteHistory wrote to dir, to resume a run. It reads history.csv
+// MarshalCSV is h as history.csv holds it (see WriteHistory), which ParseHistoryCSV reads back
+// exactly: every float, infinities and NaN included. A run's resume state keeps its history so.
+func (h History) MarshalCSV() ([]byte, error) {
+	if err := h.validate(); err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	if err := encodeHistoryCSV(&b, h); err != nil {
+		return nil, fmt.Errorf("report: history: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+// ParseHistoryCSV reads a history in history.csv's form, as MarshalCSV writes it.
+func ParseHistoryCSV(b []byte) (History, error) {
+	h, err := decodeHistoryCSV(bytes.NewReader(b))
+	if err != nil {
+		return nil, fmt.Errorf("report: history: %w", err)
+	}
+	return h, nil
+}
+
+func (h History) validate() error {
+	for i, e := range h {
+		if !validStage(e.Stage) {
+			return fmt.Errorf("report: history line %d: stage %q is neither %q nor %q", i+1, e.Stage, StageAutoencoder, StageClassifier)
+		}
+	}
+	return nil
+}
+
+// ReadHistory reads the history WriteHistory wrote to dir, for a later command that adds a stage
+// to it. It reads history.csv
 // and, only if that does not exist, history.json (where infinities were written as null and so
 // come back as NaN). A directory with neither is an error that wraps fs.ErrNotExist, so a caller
 // can tell a fresh run from a damaged one.

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io/fs"
@@ -197,5 +198,47 @@ func TestWriteHistoryKeepsPrevious(t *testing.T) {
 				assertHistory(t, got, old)
 			}
 		})
+	}
+}
+
+// TestMarshalCSV: the history survives MarshalCSV and ParseHistoryCSV exactly, non-finite values
+// included, and MarshalCSV is history.csv's content byte for byte.
+func TestMarshalCSV(t *testing.T) {
+	h := History{
+		{Stage: StageAutoencoder, Epoch: 1, TrainLoss: 0.1 + 0.2, ValidLoss: math.NaN(), ValAcc: math.NaN(), LR: 1e-3, ImagesPerSec: 3859.25, Seconds: 11.5},
+		{Stage: StageClassifier, Epoch: 1, TrainLoss: math.Inf(1), ValidLoss: math.Inf(-1), ValAcc: 1.0 / 3, LR: 1e-4, ImagesPerSec: 1, Seconds: 2},
+	}
+	b, err := h.MarshalCSV()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ParseHistoryCSV(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(h) {
+		t.Fatalf("%d epochs back, want %d", len(got), len(h))
+	}
+	for i := range h {
+		g, w := got[i], h[i]
+		gf, wf := g.floats(), w.floats()
+		for k := range gf {
+			if math.Float64bits(*gf[k]) != math.Float64bits(*wf[k]) && !(math.IsNaN(*gf[k]) && math.IsNaN(*wf[k])) {
+				t.Errorf("epoch %d value %d: %v back, want %v", i, k, *gf[k], *wf[k])
+			}
+		}
+	}
+	dir := t.TempDir()
+	if err := WriteHistory(dir, h); err != nil {
+		t.Fatal(err)
+	}
+	if file, err := os.ReadFile(filepath.Join(dir, HistoryCSV)); err != nil || !bytes.Equal(file, b) {
+		t.Errorf("history.csv differs from MarshalCSV (%v)", err)
+	}
+	if _, err := (History{{Stage: "test"}}).MarshalCSV(); err == nil {
+		t.Error("an unknown stage: no error")
+	}
+	if _, err := ParseHistoryCSV([]byte("stage,epoch\n")); err == nil {
+		t.Error("a wrong header: no error")
 	}
 }

@@ -3,7 +3,7 @@
 //
 // A run produces
 //
-//	history.csv, history.json   one line per epoch of either stage (WriteHistory; ReadHistory resumes)
+//	history.csv, history.json   one line per epoch of either stage (WriteHistory, ReadHistory)
 //	results.json                per-class and overall test accuracy with the run's provenance (WriteResults)
 //	losses.png                  autoencoder training loss; classifier training and validation loss (PlotLosses)
 //	accuracy.png                classifier validation accuracy (PlotAccuracy)
@@ -18,17 +18,16 @@
 //
 // # Error policy
 //
-// Every function that touches the file system or validates its input returns an error; none logs
-// or exits. Confusion, whose signature has no error, panics on a programming mistake (label
-// slices of different lengths, a label outside [0, classes)), as indexing out of range would.
+// Every function that touches the file system or validates its input returns an error; none logs,
+// exits or panics, whatever its input (Confusion included: a label outside [0, classes) is what a
+// classifier with more outputs than the data has classes predicts, a user's mistake).
 //
 // # Writes are atomic
 //
 // Every file is written with internal/atomicfile: to a temporary file in the same directory,
 // fsynced, and renamed over the target, so a crash or a failed write leaves either the previous
 // file or the new one, never a torn one. A failed write leaves no temporary file behind; a killed
-// one's is removed by the next write of that file. A run killed mid-epoch therefore resumes from a
-// history that ReadHistory can parse.
+// one's is removed by the next write of that file.
 //
 // # Units
 //
