@@ -4,6 +4,7 @@
 #include <ATen/ATen.h>
 #include <ATen/core/dispatch/Dispatcher.h>
 #include <ATen/core/stack.h>
+#include <torch/csrc/autograd/function.h>
 
 #include <cstdlib>
 #include <string>
@@ -112,5 +113,21 @@ char *csrc_call_op(const char *name, const char *overload, const csrc_ivalue *ar
 }
 
 void *csrc_scalar_bool(int v) { return new at::Scalar(v != 0); }
+
+char *csrc_grad_fn_name(void *t, char *buf, int len) {
+  CSRC_TRY({
+    buf[0] = 0;
+    auto fn = static_cast<at::Tensor *>(t)->grad_fn();
+    if (fn) {
+      // Node::name() is the demangled C++ class, torch::autograd::generated::AddBackward0;
+      // Python prints the class name alone.
+      std::string n = fn->name();
+      auto k = n.rfind("::");
+      if (k != std::string::npos) n = n.substr(k + 2);
+      strncpy(buf, n.c_str(), len - 1);
+      buf[len - 1] = 0;
+    }
+  });
+}
 
 } // extern "C"

@@ -48,6 +48,10 @@ typedef struct {
 char *csrc_call_op(const char *name, const char *overload, const csrc_ivalue *args, int nargs, csrc_ivalue *rets,
                    int maxrets, int *nrets);
 
+// Writes the name of the tensor's grad_fn ("AddBackward0", as Python prints it) into buf, or "" when
+// it has none.
+char *csrc_grad_fn_name(void *tensor, char *buf, int len);
+
 // A libtorch Scalar holding a bool (torch::Scalar *, freed with gotch's ats_free).
 void *csrc_scalar_bool(int v);
 
