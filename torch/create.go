@@ -2,6 +2,7 @@ package torch
 
 import (
 	"fmt"
+	"reflect"
 	"unsafe"
 
 	"github.com/aecifar/aecifar/csrc"
@@ -13,27 +14,27 @@ type Element interface {
 	~float32 | ~float64 | ~int64 | ~int32 | ~int16 | ~int8 | ~uint8 | ~bool
 }
 
+// dtypeOf is the dtype of T, by its kind: a named type (type level uint8) is its underlying type.
 func dtypeOf[T Element]() DType {
 	var z T
-	switch any(z).(type) {
-	case float32:
+	switch reflect.TypeOf(z).Kind() {
+	case reflect.Float32:
 		return Float32
-	case float64:
+	case reflect.Float64:
 		return Float64
-	case int64:
+	case reflect.Int64:
 		return Int64
-	case int32:
+	case reflect.Int32:
 		return Int32
-	case int16:
+	case reflect.Int16:
 		return Int16
-	case int8:
+	case reflect.Int8:
 		return Int8
-	case uint8:
+	case reflect.Uint8:
 		return Uint8
-	case bool:
+	default: // reflect.Bool: the Element constraint admits nothing else
 		return Bool
 	}
-	panic("unreachable")
 }
 
 // FromSlice copies data into a new CPU tensor of the given shape, like torch.tensor(data).view(shape).
@@ -64,9 +65,12 @@ func FromSlice[T Element](data []T, shape ...int64) *Tensor {
 	}
 	t := wrap(c)
 	if len(shape) == 0 {
-		v := t.View()
+		v := Keep(t.View())
 		t.Drop()
-		return v
+		t = v
+	}
+	if s := currentScope(); s != nil {
+		s.add(t)
 	}
 	return t
 }

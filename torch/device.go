@@ -93,11 +93,13 @@ func CUDAIsAvailable() bool { return CUDADeviceCount() > 0 }
 // Version is the version of the libtorch the binary was built against.
 func Version() string { return csrc.TorchVersion() }
 
-// ManualSeed seeds every generator, like torch.manual_seed.
-func ManualSeed(seed uint64) {
+// ManualSeed seeds every generator (the CPU's and each CUDA device's), like torch.manual_seed. It
+// fails only when a CUDA device cannot be reached.
+func ManualSeed(seed uint64) error {
 	if err := csrc.ManualSeed(seed); err != nil {
-		panic(err) // only fails if libtorch itself is broken
+		return fmt.Errorf("torch.manual_seed: %w", err)
 	}
+	return nil
 }
 
 // SetNumThreads is torch.set_num_threads; GetNumThreads is torch.get_num_threads.

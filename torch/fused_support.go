@@ -29,8 +29,8 @@ func FromHandleOf(h unsafe.Pointer, inputs ...*Tensor) *Tensor {
 		return t
 	}
 	for _, in := range inputs {
-		if in != nil && in.scope != nil {
-			in.scope.add(t)
+		if sc := in.scopeOf(); sc != nil {
+			sc.add(t)
 			break
 		}
 	}

@@ -49,7 +49,7 @@ func inputs(name string, ts ...*Tensor) (*Scope, error) {
 			return nil, fmt.Errorf("torch.%s: %w", name, ErrDropped)
 		}
 		if scope == nil {
-			scope = t.scope
+			scope = t.scope.Load()
 		}
 	}
 	if scope == nil {

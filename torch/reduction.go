@@ -28,4 +28,3 @@ func (r Reduction) code(def Reduction) (int64, error) {
 	}
 	return 0, fmt.Errorf("%q is not a valid value for reduction (none, mean or sum)", string(r))
 }
-

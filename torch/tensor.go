@@ -16,7 +16,7 @@ import (
 type Tensor struct {
 	c       lib.Ctensor
 	err     error
-	scope   *Scope
+	scope   atomic.Pointer[Scope] // the scope that frees it, if any
 	cleanup runtime.Cleanup
 }
 
@@ -92,12 +92,15 @@ func call(name string, f func(out *lib.Ctensor), inputs ...*Tensor) *Tensor {
 			return errTensor(fmt.Errorf("torch.%s: %w", name, ErrDropped))
 		}
 		if scope == nil {
-			scope = in.scope
+			scope = in.scope.Load()
 		}
 	}
 	var out [1]lib.Ctensor
 	if err := locked(func() { f(&out[0]) }); err != nil {
 		return errTensor(fmt.Errorf("torch.%s: %w", name, err))
+	}
+	if scope == nil {
+		scope = currentScope()
 	}
 	t := wrap(out[0])
 	if scope != nil {
@@ -214,16 +217,6 @@ func (t *Tensor) Device() Device {
 
 // IsContiguous is tensor.is_contiguous().
 func (t *Tensor) IsContiguous() bool { return t.Defined() && lib.AtIsContiguous(t.c) }
-
-func (t *Tensor) String() string {
-	if t == nil {
-		return "tensor(nil)"
-	}
-	if t.err != nil {
-		return fmt.Sprintf("tensor(error: %v)", t.err)
-	}
-	return fmt.Sprintf("tensor(shape=%v, dtype=%s, device=%s)", t.Shape(), t.DType(), t.Device())
-}
 
 // shapeNumel multiplies out a shape, rejecting negative sizes.
 func shapeNumel(shape []int64) (int64, error) {

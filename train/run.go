@@ -163,7 +163,9 @@ func (r *runState) run(ctx context.Context, plan []string, weights string) (*rep
 	if cfg.CacheHostMemory {
 		torch.CacheHostMemory()
 	}
-	torch.ManualSeed(cfg.Seed)
+	if err := torch.ManualSeed(cfg.Seed); err != nil {
+		return nil, err
+	}
 	r.ae = models.NewConvAutoencoder()
 	defer r.ae.Drop()
 	r.clf = models.NewClassifier(r.ae)

@@ -28,7 +28,9 @@ func NewLinear(in, out int64, opts ...LinearOptions) *Linear {
 }
 
 // Forward is linear(x, weight, bias).
-func (l *Linear) Forward(x *torch.Tensor) *torch.Tensor { return torch.Linear(x, l.Weight, torch.LinearOptions{Bias: l.Bias}) }
+func (l *Linear) Forward(x *torch.Tensor) *torch.Tensor {
+	return torch.Linear(x, l.Weight, torch.LinearOptions{Bias: l.Bias})
+}
 
 func (l *Linear) String() string {
 	return fmt.Sprintf("Linear(in_features=%d, out_features=%d, bias=%s)", l.InFeatures, l.OutFeatures, pyBool(l.Bias != nil))

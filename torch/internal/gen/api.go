@@ -187,7 +187,9 @@ func nameGroup(name string, fs []*CFunc) []*Op {
 		base = camel(strings.TrimSuffix(name, "_out"))
 	}
 	primary := -1
-	find := func(ov string) int { return slices.IndexFunc(fs, func(f *CFunc) bool { return f.Decl.OverloadName == ov }) }
+	find := func(ov string) int {
+		return slices.IndexFunc(fs, func(f *CFunc) bool { return f.Decl.OverloadName == ov })
+	}
 	if ov, ok := primaryOverload[name]; ok {
 		primary = find(ov)
 	}
@@ -498,7 +500,6 @@ func (op *Op) OptionFields() []*Param {
 	}
 	return ps
 }
-
 
 // count is the number of Go functions and methods generated.
 func (api *API) count() int {

@@ -27,13 +27,13 @@ type Decl struct {
 // Arg is one argument of a Decl, in the C++ signature's order (Arguments) or the schema's
 // (SchemaOrder, where out= arguments come last).
 type Arg struct {
-	Name        string     `yaml:"name"`
-	DynamicType string     `yaml:"dynamic_type"`
-	Type        string     `yaml:"type"`
-	Nullable    bool       `yaml:"is_nullable"`
+	Name        string    `yaml:"name"`
+	DynamicType string    `yaml:"dynamic_type"`
+	Type        string    `yaml:"type"`
+	Nullable    bool      `yaml:"is_nullable"`
 	Default     yaml.Node `yaml:"default"`
-	Size        int        `yaml:"size"`
-	KwargOnly   bool       `yaml:"kwarg_only"`
+	Size        int       `yaml:"size"`
+	KwargOnly   bool      `yaml:"kwarg_only"`
 }
 
 // Ret is one result of a Decl.

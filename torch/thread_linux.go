@@ -1,0 +1,6 @@
+package torch
+
+import "syscall"
+
+// threadID identifies the calling OS thread.
+func threadID() (int, bool) { return syscall.Gettid(), true }
