@@ -125,3 +125,7 @@ func PinnedFrom(data unsafe.Pointer, nbytes int64, shape []int64, scalarType int
 // CacheHostMemory keeps freed host memory in the process heap (see csrc.h); false where the C
 // library refused.
 func CacheHostMemory() bool { return C.csrc_cache_host_memory() != 0 }
+
+// Stubbed tells whether gotch's C function atg_<name> was stubbed because it does not compile
+// against this build's libtorch: package torch then calls the op through the dispatcher.
+func Stubbed(name string) bool { return stubbed[name] }

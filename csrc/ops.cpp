@@ -100,9 +100,28 @@ char *csrc_call_op(const char *name, const char *overload, const csrc_ivalue *ar
   CSRC_TRY({
     *nrets = 0;
     auto op = c10::Dispatcher::singleton().findSchemaOrThrow(name, overload);
-    torch::jit::Stack stack;
-    stack.reserve(nargs);
-    for (int k = 0; k < nargs; k++) stack.push_back(to_ivalue(args[k]));
+    const auto &schema = op.schema();
+    const auto &params = schema.arguments();
+    torch::jit::Stack stack(params.size());
+    std::vector<bool> given(params.size(), false);
+    for (int k = 0; k < nargs; k++) {
+      size_t j = 0;
+      while (j < params.size() && params[j].name() != args[k].name) j++;
+      if (j == params.size()) {
+        if (args[k].kind == CSRC_IV_NONE) continue; // an argument of a newer schema, left at its default
+        throw std::runtime_error(std::string(name) + ": this libtorch's schema has no argument " + args[k].name);
+      }
+      stack[j] = to_ivalue(args[k]);
+      given[j] = true;
+    }
+    for (size_t j = 0; j < params.size(); j++) {
+      if (given[j]) continue;
+      if (params[j].default_value()) {
+        stack[j] = *params[j].default_value();
+      } else if (params[j].type()->kind() != c10::TypeKind::OptionalType) {
+        throw std::runtime_error(std::string(name) + ": argument " + params[j].name() + " is required");
+      }
+    }
     op.callBoxed(&stack);
     if (static_cast<int>(stack.size()) > maxrets)
       throw std::runtime_error("csrc_call_op: " + std::string(name) + " returned " + std::to_string(stack.size()) +

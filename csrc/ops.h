@@ -32,8 +32,9 @@ enum {
   CSRC_IV_MEMORY_FORMAT, // i: c10::MemoryFormat
 };
 
-// One argument or result of csrc_call_op.
+// One argument or result of csrc_call_op. An argument carries its schema name.
 typedef struct {
+  const char *name;
   int32_t kind;
   int32_t len;
   int64_t i;
@@ -42,7 +43,9 @@ typedef struct {
 } csrc_ivalue;
 
 // Calls operator name (with its namespace: "aten::leaky_relu") of the given overload ("" for none)
-// with nargs arguments in schema order. Up to maxrets results are written to rets: a tensor as a new
+// with nargs arguments, placed by name in the schema of the libtorch that runs (so that arguments
+// added or moved between versions find their place); arguments not given take the schema's
+// defaults, and a given argument the schema lacks is an error unless it is None. Up to maxrets results are written to rets: a tensor as a new
 // at::Tensor * in p, a tensor list as a malloc'd array of new at::Tensor * in p (len entries), a
 // bool, int or double in i or d; *nrets is the number of results. The error, if any, is returned.
 char *csrc_call_op(const char *name, const char *overload, const csrc_ivalue *args, int nargs, csrc_ivalue *rets,

@@ -395,8 +395,9 @@ func outResults(name string, msg *C.char, hs []C.ag_tensor, outs ...*Tensor) []*
 
 // ---- the boxed call ----
 
-// boxArg is one argument of a boxed call (csrc_call_op), in schema order.
+// boxArg is one argument of a boxed call (csrc_call_op), named as in the schema.
 type boxArg struct {
+	name   string
 	kind   C.int32_t
 	i      int64
 	d      float64
@@ -409,6 +410,12 @@ type boxArg struct {
 }
 
 func bNone() boxArg { return boxArg{kind: C.CSRC_IV_NONE} }
+
+// as names the argument.
+func (a boxArg) as(name string) boxArg {
+	a.name = name
+	return a
+}
 
 func bTensor(t *Tensor) boxArg {
 	if t == nil {
@@ -580,6 +587,8 @@ func boxed(op, overload string, args ...boxArg) boxedCall {
 			return boxedCall{err: a.err}
 		}
 		c := &cargs[k]
+		c.name = C.CString(a.name)
+		defer C.free(unsafe.Pointer(c.name))
 		c.kind, c.i, c.d = a.kind, C.int64_t(a.i), C.double(a.d)
 		switch a.kind {
 		case C.CSRC_IV_TENSOR:

@@ -431,7 +431,11 @@ func (p *Param) droppedType() error {
 	case cTypeOf(p.DynamicType, p.Nullable) == CScalar:
 		p.GoType, p.NilIsDef, p.Doc = "any", true, "a Go number; nil is "+def
 	case p.DynamicType == "at::MemoryFormat":
-		p.GoType, p.Doc = "MemoryFormat", "zero is "+strings.TrimPrefix(strings.TrimPrefix(def, "c10::"), "MemoryFormat::")
+		d := strings.TrimPrefix(strings.TrimPrefix(def, "c10::"), "MemoryFormat::")
+		if d == "nullopt" {
+			d = "None"
+		}
+		p.GoType, p.Doc = "MemoryFormat", "zero is "+d
 	case p.DynamicType == "at::Generator":
 		p.GoType = "" // not exposed: the default generator is used
 	case p.DynamicType == "at::TensorOptions":

@@ -34,6 +34,16 @@ type Arg struct {
 	Default     yaml.Node `yaml:"default"`
 	Size        int       `yaml:"size"`
 	KwargOnly   bool      `yaml:"kwarg_only"`
+	// Schema is the name in the schema when gen.ml renamed the argument (self_scalar, n), else "".
+	Schema string `yaml:"-"`
+}
+
+// SchemaName is the argument's name in the operator's schema.
+func (a Arg) SchemaName() string {
+	if a.Schema != "" {
+		return a.Schema
+	}
+	return a.Name
 }
 
 // Ret is one result of a Decl.
@@ -301,12 +311,12 @@ func gotchFunc(d *Decl) *CFunc {
 			return nil
 		default:
 			if a.Name == "self" && t == CScalar {
-				a.Name = "self_scalar"
+				a.Schema, a.Name = a.Name, "self_scalar"
 			}
 			// gen.ml's YAML reader reads the argument name N as a YAML 1.1 boolean, false, and writes
 			// it back as "n".
 			if a.Name == "N" {
-				a.Name = "n"
+				a.Schema, a.Name = a.Name, "n"
 			}
 			f.Args = append(f.Args, CArg{a, t})
 		}

@@ -17,8 +17,9 @@ var inferDType = map[string][]string{
 
 // goWriter accumulates generated Go source.
 type goWriter struct {
-	b       strings.Builder
-	defVars []string // package-level default slices
+	b        strings.Builder
+	defVars  []string // package-level default slices
+	stubVars []string // package-level flags of ops stubbed for this build's libtorch
 }
 
 func (w *goWriter) p(format string, args ...any) { fmt.Fprintf(&w.b, format+"\n", args...) }
@@ -120,6 +121,15 @@ func writeGo(api *API) string {
 	w.p("")
 	w.p("// #include \"gen_ops.h\"")
 	w.p("import \"C\"")
+	w.p("")
+	w.p("import \"github.com/aecifar/aecifar/csrc\"")
+	w.p("")
+	w.p("// Ops whose gotch function is stubbed for this build's libtorch go through the dispatcher.")
+	w.p("var (")
+	for _, v := range w.stubVars {
+		w.p("\t%s", v)
+	}
+	w.p(")")
 	w.p("")
 	w.p("// Defaults of list arguments, shared so that an op called with its defaults allocates nothing.")
 	w.p("var (")
@@ -251,10 +261,25 @@ func writeBody(w, top *goWriter, op *Op) {
 		w.p("\t\t%s", errReturn(op, "err_"))
 		w.p("\t}")
 	}
-	if conds := needsBoxed(op); len(conds) > 0 {
+	if boxable(op) {
+		if gotchMisbinds(op) {
+			writeBoxed(w, op)
+			return
+		}
+		conds := append([]string{"stub_" + f.Exported}, needsBoxed(op)...)
+		if noneMatters[f.Decl.Name] {
+			for _, p := range op.Params {
+				if p.C == CTensorOption {
+					conds = append(conds, valueOf(p)+" == nil")
+				}
+			}
+		}
+		top.stubVars = append(top.stubVars, fmt.Sprintf("stub_%s = csrc.Stubbed(%q)", f.Exported, f.Exported))
 		w.p("\tif %s {", strings.Join(conds, " || "))
 		writeBoxed(w, op)
 		w.p("\t}")
+	} else if conds := needsBoxed(op); len(conds) > 0 {
+		panic(op.F.Decl.Schema + ": needs a boxed call and cannot make one")
 	}
 	ts, ls := tensorInputs(op), listInputs(op)
 	scope := "s_"
@@ -487,19 +512,44 @@ func indexList(v string, n int) string {
 // TensorOptions parts as the declaration does).
 func schemaParam(op *Op, a Arg) *Param {
 	for _, p := range op.Params {
-		n := p.Name
-		switch {
-		case n == "self_scalar":
-			n = "self"
-		case n == "n" && a.Name == "N":
-			n = "N"
-		}
-		if n == a.Name {
+		if p.SchemaName() == a.Name {
 			return p
 		}
 	}
 	return nil
 }
+
+// boxable tells whether the op can be called through the dispatcher: every schema argument has a
+// Go value.
+func boxable(op *Op) bool {
+	for _, a := range op.F.Decl.SchemaOrder {
+		if schemaParam(op, a) == nil && !slices.Contains([]string{"dtype", "device", "layout", "pin_memory", "generator"}, a.Name) {
+			return false
+		}
+	}
+	return true
+}
+
+// gotchMisbinds tells whether gotch's C function calls the op wrongly: an argument its generator
+// dropped is followed by one it kept, so C++ binds the later argument to the dropped one's place
+// (gotch's trapezoid.dx passes dim as dx).
+func gotchMisbinds(op *Op) bool {
+	dropped := false
+	for _, a := range op.F.Decl.Arguments {
+		isDropped := slices.ContainsFunc(op.F.Dropped, func(b Arg) bool { return b.Name == a.Name })
+		switch {
+		case isDropped:
+			dropped = true
+		case dropped:
+			return true
+		}
+	}
+	return false
+}
+
+// noneMatters are ops whose optional tensor arguments must reach ATen as None: gotch passes an
+// undefined tensor for nil, which these read as given (found by the sweep, torch/sweep_test.go).
+var noneMatters = set(`cov diff linalg_matrix_rank linalg_pinv`)
 
 // writeBoxed writes the call through the dispatcher, by the schema, with every argument.
 func writeBoxed(w *goWriter, op *Op) {
@@ -507,20 +557,20 @@ func writeBoxed(w *goWriter, op *Op) {
 	var args []string
 	for _, a := range d.SchemaOrder {
 		p := schemaParam(op, a)
-		if p == nil {
-			switch a.Name {
-			case "dtype":
-				args = append(args, "bOptDType(o_.DType)")
-			case "device":
-				args = append(args, "bOptDevice(o_.Device)")
-			case "layout", "pin_memory", "generator":
-				args = append(args, "bNone()")
-			default:
-				panic(fmt.Sprintf("%s: no parameter for schema argument %s", d.Schema, a.Name))
-			}
-			continue
+		var arg string
+		switch {
+		case p != nil:
+			arg = boxArg(p)
+		case a.Name == "dtype":
+			arg = "bOptDType(o_.DType)"
+		case a.Name == "device":
+			arg = "bOptDevice(o_.Device)"
+		case a.Name == "layout" || a.Name == "pin_memory" || a.Name == "generator":
+			continue // None: the schema's default
+		default:
+			panic(fmt.Sprintf("%s: no parameter for schema argument %s", d.Schema, a.Name))
 		}
-		args = append(args, boxArg(p))
+		args = append(args, fmt.Sprintf("%s.as(%q)", arg, a.Name))
 	}
 	name := strconv.Quote(d.Name)
 	call := fmt.Sprintf("boxed(%s, %s, %s)", strconv.Quote("aten::"+d.OperatorName), strconv.Quote(d.OverloadName), strings.Join(args, ", "))
