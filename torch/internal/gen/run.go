@@ -83,6 +83,11 @@ func writeAll(root string, api *API) error {
 		"csrc/gen_ops.c":   []byte(c),
 		"torch/gen_ops.go": src,
 	}
+	sweep, err := format.Source([]byte(writeSweep(api)))
+	if err != nil {
+		return fmt.Errorf("gofmt of torch/gen_sweep_test.go: %w", err)
+	}
+	files["torch/gen_sweep_test.go"] = sweep
 	for name, b := range files {
 		path := filepath.Join(root, name)
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
