@@ -356,6 +356,7 @@ func trainEpoch(ctx context.Context, cfg Config, net *models.BlitzNet, optimizer
 		bar.Step(v, images)
 		if i%cfg.PrintEvery == cfg.PrintEvery-1 { // print every 2000 mini-batches
 			avg := runningLoss / float64(cfg.PrintEvery)
+			bar.Clear()
 			cfg.printf("[%d, %5d] loss: %s\n", epoch+1, i+1, tutorial.Fixed(avg, 3))
 			res.Losses = append(res.Losses, tutorial.LossPoint{Epoch: tutorial.EpochAt(epoch+1, i, batches), Batch: i + 1, Loss: avg})
 			runningLoss = 0.0

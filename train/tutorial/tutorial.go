@@ -92,6 +92,13 @@ func (b *Bar) Step(loss float64, images int) {
 	b.pb.Add(1)
 }
 
+// Clear erases the bar until its next Step, so that a line printed now does not land on it.
+func (b *Bar) Clear() {
+	if b.pb != nil {
+		b.pb.Clear()
+	}
+}
+
 // Finish clears the bar.
 func (b *Bar) Finish() {
 	if b.pb != nil {

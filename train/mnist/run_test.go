@@ -1,0 +1,270 @@
+package mnist
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/aecifar/aecifar/internal/pytorch"
+	"github.com/aecifar/aecifar/torch"
+	"github.com/aecifar/aecifar/torch/testing/parity"
+	"github.com/aecifar/aecifar/torch/vision/datasets"
+)
+
+func fakeArgs(t *testing.T, ex Example) Args {
+	t.Helper()
+	tr, err := datasets.NewFakeData(datasets.FakeDataOptions{Size: 100, ImageSize: [3]int{1, 28, 28}, Transform: Transform()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	te, err := datasets.NewFakeData(datasets.FakeDataOptions{Size: 50, ImageSize: [3]int{1, 28, 28}, Transform: Transform(), RandomOffset: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := DefaultArgs(ex)
+	args.TrainSet, args.TestSet, args.Data, args.Out = tr, te, "", t.TempDir()
+	args.Epochs, args.BatchSize, args.TestBatchSize, args.LogInterval, args.SaveModel, args.Quiet = 2, 16, 20, 3, true, true
+	return args
+}
+
+var (
+	trainLine = regexp.MustCompile(`^Train Epoch: (\d+) \[(\d+)/100 \((\d+)%\)\]\tLoss: \d+\.\d{6}$`)
+	testLine  = regexp.MustCompile(`^Test set: Average loss: \d+\.\d{4}, Accuracy: (\d+)/50 \((\d+)%\)$`)
+)
+
+// checkRun runs Main on FakeData (100 training and 50 test images, batches of 16 and 20, logging
+// every 3rd batch) and checks every printed line against the example's format, the files written
+// and that the saved model loads back strictly.
+func checkRun(t *testing.T, ex Example, reload func(path string) error) {
+	t.Helper()
+	args := fakeArgs(t, ex)
+	var log bytes.Buffer
+	args.Log = &log
+	live := torch.LiveTensors()
+	res, err := Main(context.Background(), ex, args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := torch.LiveTensors(); n != live {
+		t.Errorf("%d tensors alive after the run, %d before", n, live)
+	}
+	// Per epoch: batches 0, 3, 6 of 7 logged, then "", the test line, "". The example prints
+	// batch_idx * len(data): the last batch holds 4 images, hence 6*4 = 24, not 96.
+	var want []string
+	for e := 1; e <= 2; e++ {
+		for i, seen := range []int{0, 3 * 16, 6 * 4} {
+			want = append(want, "Train Epoch: "+strconv.Itoa(e)+" ["+strconv.Itoa(seen)+"/100 ("+strconv.Itoa([]int{0, 43, 86}[i])+"%)]")
+		}
+		want = append(want, "", "Test set", "")
+	}
+	lines := strings.Split(strings.TrimSuffix(log.String(), "\n"), "\n")
+	if len(lines) != len(want) {
+		t.Fatalf("%d lines, want %d:\n%s", len(lines), len(want), log.String())
+	}
+	for i, l := range lines {
+		switch {
+		case want[i] == "":
+			if l != "" {
+				t.Errorf("line %d: %q, want a blank line", i+1, l)
+			}
+		case want[i] == "Test set":
+			if m := testLine.FindStringSubmatch(l); m == nil {
+				t.Errorf("line %d: %q", i+1, l)
+			}
+		default:
+			if !trainLine.MatchString(l) || !strings.HasPrefix(l, want[i]) {
+				t.Errorf("line %d: %q, want %q...", i+1, l, want[i])
+			}
+		}
+	}
+	if len(res.Epochs) != 2 || res.Epochs[1].LR != args.LR*args.Gamma || res.Total != 50 || len(res.Losses) != 6 {
+		t.Errorf("results: %+v", res)
+	}
+	for _, name := range []string{ex.SaveFile, "results.json", "losses.png", "accuracy.png", "per_class.png", "confusion.png", "predictions.png"} {
+		if st, err := os.Stat(filepath.Join(args.Out, name)); err != nil || st.Size() == 0 {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if err := reload(filepath.Join(args.Out, ex.SaveFile)); err != nil {
+		t.Error(err)
+	}
+}
+
+func loadStrict(ex Example) func(string) error {
+	return func(path string) error {
+		m := ex.NewModel()
+		defer m.Drop()
+		sd, err := torch.Load(path)
+		if err != nil {
+			return err
+		}
+		defer sd.Drop()
+		return m.(interface {
+			LoadStateDict(torch.StateDict, bool) error
+		}).LoadStateDict(sd, true)
+	}
+}
+
+func TestCNNRunPrintsTheExamplesLines(t *testing.T) { checkRun(t, CNN, loadStrict(CNN)) }
+
+func TestArgsErrors(t *testing.T) {
+	for _, c := range []struct {
+		edit func(*Args)
+		want string
+	}{
+		{func(a *Args) { a.BatchSize = 0 }, "--batch-size"},
+		{func(a *Args) { a.TestBatchSize = -1 }, "--test-batch-size"},
+		{func(a *Args) { a.LogInterval = 0 }, "--log-interval"},
+		{func(a *Args) { a.Data = "" }, "no data directory"},
+	} {
+		a := DefaultArgs(CNN)
+		c.edit(&a)
+		if err := a.Validate(); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: %v", c.want, err)
+		}
+	}
+	var out, errOut bytes.Buffer
+	for _, argv := range [][]string{{"--batch-size", "0"}, {"--bogus"}, {"extra"}} {
+		if code := Command(CNN, argv, &out, &errOut); code != 2 {
+			t.Errorf("%q: exit %d, want 2", argv, code)
+		}
+	}
+	errOut.Reset()
+	if code := Command(CNN, []string{"--data", t.TempDir(), "--download=false", "--out", t.TempDir()}, &out, &errOut); code != 1 ||
+		strings.Count(errOut.String(), "\n") != 1 {
+		t.Errorf("missing data: exit %d, %q", code, errOut.String())
+	}
+}
+
+func python(t *testing.T, modules ...string) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("starts Python with torch; skipped under -short")
+	}
+	p, err := pytorch.Find(modules...)
+	if err != nil {
+		t.Skip(err)
+	}
+	return p
+}
+
+// checkInterop: a state_dict saved by Go loads in PyTorch with strict=True into the example's Net
+// and computes Go's eval-mode outputs, and one saved by PyTorch loads strictly in Go and computes
+// PyTorch's.
+func checkInterop(t *testing.T, ex Example, name string, prepare func(Model)) {
+	py := python(t)
+	dir := t.TempDir()
+	script, err := filepath.Abs(filepath.Join("testdata", "interop.py"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	input := parity.Det([]int64{4, 1, 28, 28}, 77, 1.0)
+	outputs := func(m Model) []float32 {
+		m.Eval()
+		var v []float32
+		var err error
+		torch.NoGrad(func() {
+			torch.WithScope(func(s *torch.Scope) {
+				v, err = m.Forward(s.Attach(torch.FromSlice(input, 4, 1, 28, 28))).Float32s()
+			})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	pyOutputs := func(args ...string) []float64 {
+		b, err := pytorch.Output(py, append([]string{script, name}, args...)...)
+		if err != nil {
+			if ee, ok := err.(*exec.ExitError); ok {
+				t.Fatalf("interop.py %v: %v\n%s", args, err, ee.Stderr)
+			}
+			t.Fatal(err)
+		}
+		var v []float64
+		if err := json.Unmarshal(b, &v); err != nil {
+			t.Fatalf("interop.py printed %q", b)
+		}
+		return v
+	}
+	t.Run("go-to-python", func(t *testing.T) {
+		if err := torch.ManualSeed(5); err != nil {
+			t.Fatal(err)
+		}
+		m := ex.NewModel()
+		defer m.Drop()
+		if prepare != nil {
+			prepare(m)
+		}
+		path := filepath.Join(dir, "go.pt")
+		if err := torch.Save(m.StateDict(), path); err != nil {
+			t.Fatal(err)
+		}
+		if err := parity.Compare(outputs(m), pyOutputs("load", path), parity.Tol{Abs: 1e-5, Rel: 1e-5}); err != nil {
+			t.Error(err)
+		}
+	})
+	t.Run("python-to-go", func(t *testing.T) {
+		path := filepath.Join(dir, "py.pt")
+		want := pyOutputs("save", path)
+		if err := loadStrict(ex)(path); err != nil {
+			t.Fatal(err)
+		}
+		m := ex.NewModel()
+		defer m.Drop()
+		sd, err := torch.Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sd.Drop()
+		if err := m.(interface {
+			LoadStateDict(torch.StateDict, bool) error
+		}).LoadStateDict(sd, true); err != nil {
+			t.Fatal(err)
+		}
+		if err := parity.Compare(outputs(m), want, parity.Tol{Abs: 1e-5, Rel: 1e-5}); err != nil {
+			t.Error(err)
+		}
+	})
+}
+
+func TestCNNStateDictInterop(t *testing.T) { checkInterop(t, CNN, "cnn", nil) }
+
+// checkMatchesPython runs the Python example (bench/python/NAME) and the Go port on the real MNIST
+// files (MNIST_DIR: the root holding MNIST/raw with the decompressed files) with the same
+// arguments, --dry-run for two epochs: everything random comes from the same libtorch generator in
+// the same order, so the printed lines must be equal, character for character.
+func checkMatchesPython(t *testing.T, ex Example, script string) {
+	py := python(t, "torchvision")
+	dir := os.Getenv("MNIST_DIR")
+	if dir == "" {
+		t.Skip("set MNIST_DIR to the root holding MNIST/raw (decompressed) to compare with Python on real data")
+	}
+	path, err := filepath.Abs(filepath.Join("..", "..", "bench", "python", script))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pyOut, err := pytorch.Output(py, path, "--data", dir, "--dry-run", "--epochs", "2")
+	if err != nil {
+		t.Fatalf("%s: %v", script, err)
+	}
+	args := DefaultArgs(ex)
+	args.Data, args.Download, args.Out, args.DryRun, args.Epochs, args.Quiet = dir, false, t.TempDir(), true, 2, true
+	var log bytes.Buffer
+	args.Log = &log
+	if _, err := Main(context.Background(), ex, args); err != nil {
+		t.Fatal(err)
+	}
+	if log.String() != string(pyOut) {
+		t.Errorf("Go printed\n%s\nPython printed\n%s", log.String(), pyOut)
+	}
+}
+
+func TestCNNMatchesPythonOnMNIST(t *testing.T) { checkMatchesPython(t, CNN, "mnist.py") }
