@@ -67,13 +67,15 @@ vet: setup
 TREE_STATE = { git status --porcelain=v1 --untracked-files=all; git diff HEAD --binary | sha256sum; \
 	git ls-files -z --others --exclude-standard | xargs -0r sha256sum; }
 
-test: setup ## Run the tests: fixture checks, the Python original's self-test, vet, staticcheck, go test (and -race), a skip summary
+test: setup ## Run the tests: fixture checks, the Python original's self-test, gofmt, vet, staticcheck, go test (and -race), a skip summary
 	@mkdir -p build/test && $(TREE_STATE) > build/test/tree-before
 	@py="$(PYTHON_WITH_TORCH)"; \
 	if [ -z "$$py" ]; then echo "test: no python3 with torch: parity fixtures and the Python original not checked"; exit 0; fi; \
 	echo "test: Python with torch: $$py"; \
 	for g in $$(find torch train -path '*/testdata/*' -name 'gen*.py' | sort); do "$$py" $$g --check || exit 1; done; \
 	"$$py" -m unittest discover -s bench/python -p 'test_*.py'
+	@unformatted=$$(git ls-files -z --cached --others --exclude-standard '*.go' | xargs -0r gofmt -l); \
+	if [ -n "$$unformatted" ]; then echo "test: not gofmt-formatted (run gofmt -w):"; echo "$$unformatted"; exit 1; fi
 	go vet ./...
 	go tool staticcheck ./...
 	@go build -o build/test/testsummary ./internal/testsummary
