@@ -115,7 +115,7 @@ func TestCUDAMemoryFlat(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer f.Drop()
-		order := epochOrder(cfg, res.trainIdx, 1)
+		order := epochOrder(cfg, res.trainIdx, autoencoderTraining, 1)
 		defer order.Drop()
 		idx := order.Narrow(0, 0, leakBatch)
 		defer idx.Drop()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"time"
 
 	"github.com/aecifar/aecifar/models"
@@ -37,10 +36,10 @@ import (
 // the results per image do not depend on it).
 const fastEvalBatch = 1024
 
-// epochOrder is one epoch's permutation of indices, on the device, from a generator seeded by the run's
-// seed and the epoch alone (so a resumed run draws the same).
-func epochOrder(cfg Config, indices []int, epoch int) *torch.Tensor {
-	order := data.SubsetRandomSampler(indices).Indices(rand.New(rand.NewPCG(cfg.Seed+1, uint64(epoch))))
+// epochOrder is the permutation of indices that pass p walks in its stage's epoch e, on the device,
+// from the pass's stream (so a resumed run draws the same).
+func epochOrder(cfg Config, indices []int, p pass, e int) *torch.Tensor {
+	order := data.SubsetRandomSampler(indices).Indices(cfg.streams().order(p, e))
 	v := make([]int64, len(order))
 	for i, o := range order {
 		v[i] = int64(o)
@@ -131,10 +130,10 @@ type FastTrainer struct {
 	lr        float64
 }
 
-// epoch trains on indices for one epoch, in the order epochOrder draws for seed (each capped at
+// epoch trains on indices for epoch e of pass p, in the order epochOrder draws for them (capped at
 // cfg.MaxBatches), and reads back the sum of its losses: the epoch's one synchronisation.
-func (f *FastTrainer) epoch(ctx context.Context, cfg Config, indices []int, seed int, desc string) (batches, images int, lossSum float64, err error) {
-	order := epochOrder(cfg, indices, seed)
+func (f *FastTrainer) epoch(ctx context.Context, cfg Config, indices []int, p pass, e int, desc string) (batches, images int, lossSum float64, err error) {
+	order := epochOrder(cfg, indices, p, e)
 	batches, images, err = fastEpoch(ctx, cfg, f.Step, order, f.Inputs, desc)
 	order.Drop()
 	if err != nil {
@@ -241,7 +240,7 @@ func (r *runState) autoencoderFast(ctx context.Context) error {
 	for epoch := first; epoch <= cfg.AEEpochs; epoch++ {
 		start := time.Now()
 		r.during = fmt.Sprintf("autoencoder epoch %d", epoch)
-		batches, images, sum, err := f.epoch(ctx, cfg, d.trainIdx, epoch, fmt.Sprintf("autoencoder %d/%d", epoch, cfg.AEEpochs))
+		batches, images, sum, err := f.epoch(ctx, cfg, d.trainIdx, autoencoderTraining, epoch, fmt.Sprintf("autoencoder %d/%d", epoch, cfg.AEEpochs))
 		if err != nil {
 			return err
 		}
@@ -292,7 +291,7 @@ func FastAutoencoderEpochs(ctx context.Context, cfg Config, epochs int) (seconds
 	defer f.Drop()
 	for e := 1; e <= epochs; e++ {
 		start := time.Now()
-		_, n, _, err := f.epoch(ctx, cfg, d.trainIdx, e, "")
+		_, n, _, err := f.epoch(ctx, cfg, d.trainIdx, autoencoderTraining, e, "")
 		if err != nil {
 			return nil, nil, err
 		}
@@ -321,7 +320,7 @@ func (r *runState) classifierFast(ctx context.Context) error {
 		start := time.Now()
 		r.during = fmt.Sprintf("classifier epoch %d", epoch)
 		clf.Train(true)
-		_, trained, sum, err := f.epoch(ctx, cfg, d.trainIdx, 1000+epoch, fmt.Sprintf("classifier %d/%d", epoch, cfg.ClfEpochs))
+		_, trained, sum, err := f.epoch(ctx, cfg, d.trainIdx, classifierTraining, epoch, fmt.Sprintf("classifier %d/%d", epoch, cfg.ClfEpochs))
 		if err != nil {
 			return err
 		}
@@ -332,7 +331,7 @@ func (r *runState) classifierFast(ctx context.Context) error {
 			val = val[:min(len(val), cfg.MaxBatches*cfg.BatchSize)]
 		}
 		// The blog validates on the augmented training images.
-		order := epochOrder(cfg, val, epoch)
+		order := epochOrder(cfg, val, validation, epoch)
 		ev, err := evaluate(clf, order, func(idx *torch.Tensor) *torch.Tensor { return aug.Apply(d.train, idx) }, d.trainLabels)
 		order.Drop()
 		if err != nil {

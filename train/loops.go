@@ -92,7 +92,7 @@ func (r *runState) autoencoder(ctx context.Context) error {
 		r.during = fmt.Sprintf("autoencoder epoch %d", epoch)
 		// Each epoch's sampling and augmentation depend on its number alone, so a resumed run
 		// draws what the uninterrupted one would have.
-		d.Train.SetEpoch(epoch)
+		d.Train.SetEpoch(autoencoderTraining.epoch(epoch))
 		trainLoss := 0.0
 		batches := 0
 		images, err := epochBatches(ctx, cfg, d.Train, fmt.Sprintf("autoencoder %d/%d", epoch, cfg.AEEpochs), func(s *torch.Scope, b data.Batch) (float64, error) {
@@ -164,8 +164,8 @@ func (r *runState) classifier(ctx context.Context) error {
 	for epoch := first; epoch <= cfg.ClfEpochs; epoch++ {
 		start := time.Now()
 		r.during = fmt.Sprintf("classifier epoch %d", epoch)
-		d.Train.SetEpoch(1000 + epoch) // distinct from the autoencoder's epochs
-		d.Validation.SetEpoch(epoch)
+		d.Train.SetEpoch(classifierTraining.epoch(epoch))
+		d.Validation.SetEpoch(validation.epoch(epoch))
 		var trainLoss, validLoss, valAcc float64
 		clf.Train(true)
 		trained, err := epochBatches(ctx, cfg, d.Train, fmt.Sprintf("classifier %d/%d", epoch, cfg.ClfEpochs), func(s *torch.Scope, b data.Batch) (float64, error) {

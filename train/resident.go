@@ -3,7 +3,6 @@ package train
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"runtime"
 	"slices"
 
@@ -35,7 +34,7 @@ func loadResident(ctx context.Context, cfg Config) (*resident, error) {
 	}
 	trainSet, testSet := s.train, s.test
 	d := &resident{}
-	d.trainIdx, d.valIdx = data.SplitValidation(trainSet.Len(), validationSize, rand.New(rand.NewPCG(cfg.Seed, 0x5eed)))
+	d.trainIdx, d.valIdx = data.SplitValidation(trainSet.Len(), validationSize, cfg.streams().split())
 	if d.train, d.trainLabels, err = upload(ctx, trainSet, cfg.Device); err != nil {
 		return nil, fmt.Errorf("fast path: training images: %w", err)
 	}

@@ -163,7 +163,7 @@ func (r *runState) run(ctx context.Context, plan []string, weights string) (*rep
 	if cfg.CacheHostMemory {
 		torch.CacheHostMemory()
 	}
-	if err := torch.ManualSeed(cfg.Seed); err != nil {
+	if err := torch.ManualSeed(cfg.streams().torch()); err != nil {
 		return nil, err
 	}
 	r.ae = models.NewConvAutoencoder()

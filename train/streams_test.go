@@ -45,9 +45,9 @@ func TestStreamsArePinned(t *testing.T) {
 		indices []int
 		first   float32 // the first value of the augmented batch
 	}{
-		{"autoencoder epoch 1", d.Train, 1, []int{9, 33, 34, 11, 39, 22}, -1.195634},
-		{"classifier epoch 1", d.Train, 1001, []int{17, 12, 20, 33, 15, 9}, -0.40179408},
-		{"validation epoch 1", d.Validation, 1, []int{1, 13, 16, 14, 28, 6}, -1.9894737},
+		{"autoencoder epoch 1", d.Train, autoencoderTraining.epoch(1), []int{9, 33, 34, 11, 39, 22}, -1.195634},
+		{"classifier epoch 1", d.Train, classifierTraining.epoch(1), []int{17, 12, 20, 33, 15, 9}, -0.40179408},
+		{"validation epoch 1", d.Validation, validation.epoch(1), []int{1, 13, 16, 14, 28, 6}, -1.9894737},
 	} {
 		b := firstBatch(t, c.loader, c.epoch)
 		if !slices.Equal(b.Indices, c.indices) || math.Abs(float64(b.Data[0]-c.first)) > 1e-6 {
@@ -57,14 +57,14 @@ func TestStreamsArePinned(t *testing.T) {
 	for _, c := range []struct {
 		name    string
 		indices []int
-		epoch   int
+		pass    pass
 		want    []int64
 	}{
-		{"fast autoencoder epoch 1", trainIdx, 1, []int64{36, 4, 3, 5}},
-		{"fast classifier epoch 1", trainIdx, 1001, []int64{29, 8, 20, 10}},
-		{"fast validation epoch 1", valIdx, 1, []int64{14, 28, 13, 1}},
+		{"fast autoencoder epoch 1", trainIdx, autoencoderTraining, []int64{36, 4, 3, 5}},
+		{"fast classifier epoch 1", trainIdx, classifierTraining, []int64{29, 8, 20, 10}},
+		{"fast validation epoch 1", valIdx, validation, []int64{14, 28, 13, 1}},
 	} {
-		o := epochOrder(cfg, c.indices, c.epoch)
+		o := epochOrder(cfg, c.indices, c.pass, 1)
 		got, err := o.Int64s()
 		o.Drop()
 		if err != nil || !slices.Equal(got[:len(c.want)], c.want) {
