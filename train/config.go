@@ -44,7 +44,7 @@ type Config struct {
 	Log      io.Writer // the blog's printed lines; os.Stdout by default
 	Progress io.Writer // progress bars; os.Stderr by default
 
-	afterEpoch func(stage string, epoch int) // tests: called once an epoch's resume files are written
+	afterEpoch func(stage Stage, epoch int) // tests: called once an epoch's resume files are written
 }
 
 // Default is the blog's recipe.

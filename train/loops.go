@@ -62,7 +62,7 @@ type stageOptimizer interface {
 // plateau is both stages' scheduler, ReduceLROnPlateau(optimizer, mode='min', factor=0.1, patience=3,
 // verbose=True), restored with the optimizer when the stage resumes. It returns the first epoch to
 // run and the best loss so far.
-func (r *runState) plateau(stage string, optimizer stageOptimizer) (*lr_scheduler.ReduceLROnPlateau, int, float64, error) {
+func (r *runState) plateau(stage Stage, optimizer stageOptimizer) (*lr_scheduler.ReduceLROnPlateau, int, float64, error) {
 	scheduler, err := lr_scheduler.NewReduceLROnPlateau(optimizer, lr_scheduler.ReduceLROnPlateauOptions{
 		Mode: lr_scheduler.ModeMin, Factor: 0.1, Patience: new(3), Verbose: true, Out: r.cfg.Log})
 	if err != nil {
