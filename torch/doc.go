@@ -35,7 +35,7 @@
 //
 //	torch.LeakyRelu(x)                                              // F.leaky_relu(x)
 //	torch.LeakyRelu(x, torch.LeakyReluOptions{NegativeSlope: 0.2}) // F.leaky_relu(x, 0.2)
-//	nn.NewConv2d(3, 16, 3, nn.ConvOptions{Padding: 1})
+//	nn.NewConv2d(3, 16, 3, nn.Conv2dOptions{Padding: 1})
 //	optim.NewSGD(params, 0.001, optim.SGDOptions{Momentum: 0.9})
 //
 // Where zero is a meaningful value different from the default, the field is a pointer (nil is the

@@ -4,10 +4,16 @@
 // steps.py's ae_step and clf_step; one JSON object per line on stdout, with steps.py's field names.
 //
 //   make bench-cpp && build/bench/steps-cpp [--iters 200] [--warmup 20] [--repeat 1] [--batch 32]
-//                                           [--threads N] [--only ae_step,clf_step]
+//                                           [--threads N] [--only ae_step,clf_step] [--cache-host-memory 0|1]
+//
+// --cache-host-memory 1 (the default) keeps freed host memory in the process heap with the mallopt
+// settings of csrc/csrc.cpp (torch.CacheHostMemory, which aecifar and aecifar-bench's Go side use);
+// without it glibc returns each step's activations to the kernel and page-faults them back in,
+// which on the project machine costs C++ as much as Python (about 1.8x on these steps).
 //
 // Each run of --iters steps is timed with a steady clock; the fastest of --repeat runs is reported,
 // as steps.py does. CPU only: the GPU host's figures come from bench/gpu.
+#include <malloc.h>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -74,12 +80,13 @@ TORCH_MODULE(MyModel);
 
 struct Args {
   int iters = 200, warmup = 20, repeat = 1, batch = 32, threads = 0;
+  bool cache_host_memory = true;
   std::vector<std::string> only{"ae_step", "clf_step"};
 };
 
 [[noreturn]] void usage(const std::string &msg) {
   std::cerr << "steps-cpp: " << msg << "\nusage: steps-cpp [--iters N] [--warmup N] [--repeat N] [--batch N] "
-            << "[--threads N] [--only ae_step,clf_step]\n";
+            << "[--threads N] [--only ae_step,clf_step] [--cache-host-memory 0|1]\n";
   std::exit(2);
 }
 
@@ -101,6 +108,10 @@ Args parse(int argc, char **argv) {
     else if (f == "--repeat") a.repeat = positive("--repeat", v);
     else if (f == "--batch") a.batch = positive("--batch", v);
     else if (f == "--threads") a.threads = positive("--threads", v);
+    else if (f == "--cache-host-memory") {
+      if (std::string(v) != "0" && std::string(v) != "1") usage("--cache-host-memory: 0 or 1, not " + std::string(v));
+      a.cache_host_memory = std::string(v) == "1";
+    }
     else if (f == "--only") {
       a.only.clear();
       std::stringstream ss(v);
@@ -132,10 +143,11 @@ void report(const Args &a, const std::string &name, const std::vector<double> &r
   double images = static_cast<double>(a.batch) * a.iters;
   std::printf("{\"side\": \"cpp\", \"name\": \"%s\", \"device\": \"cpu\", \"batch\": %d, \"iters\": %d, "
               "\"warmup\": %d, \"images\": %.0f, \"seconds\": %.6f, \"repeat_seconds\": [%s], "
-              "\"images_per_s\": %.1f, \"ms_per_step\": %.4f, \"torch\": \"%d.%d.%d\", \"threads\": %d}\n",
+              "\"images_per_s\": %.1f, \"ms_per_step\": %.4f, \"torch\": \"%d.%d.%d\", \"threads\": %d, "
+              "\"cache_host_memory\": %s}\n",
               name.c_str(), a.batch, a.iters, a.warmup, images, best, rs.str().c_str(), images / best,
               1000.0 * best / a.iters, TORCH_VERSION_MAJOR, TORCH_VERSION_MINOR, TORCH_VERSION_PATCH,
-              torch::get_num_threads());
+              torch::get_num_threads(), a.cache_host_memory ? "true" : "false");
   std::fflush(stdout);
 }
 
@@ -173,6 +185,9 @@ void clf_step(const Args &a) {
 int main(int argc, char **argv) {
   Args a = parse(argc, argv);
   if (a.threads) torch::set_num_threads(a.threads);
+  // csrc_cache_host_memory's settings: mmap only above 32 MiB, trim only above 1 GiB.
+  if (a.cache_host_memory && !(mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024) && mallopt(M_TRIM_THRESHOLD, 1 << 30)))
+    std::cerr << "steps-cpp: mallopt refused; freed host memory goes back to the kernel\n";
   try {
     for (const auto &n : a.only) {
       if (n == "ae_step") ae_step(a);
