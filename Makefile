@@ -29,7 +29,7 @@ export GOFLAGS := -mod=vendor -overlay=$(OVERLAY)
 # `import torch` would find the Go package torch/ as a namespace package.
 PYTHON_WITH_TORCH = $(shell cd / && for p in $(PYTHON) python3 /usr/bin/python3; do $$p -c 'import torch, sys; torch.__version__; print(sys.executable)' 2>/dev/null && break; done)
 
-.PHONY: help setup deps vendor configure build test vet fuzz run bench data clean device-pack
+.PHONY: help setup deps vendor configure build test vet fuzz run bench bench-cpp data clean device-pack
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -67,13 +67,15 @@ vet: setup
 TREE_STATE = { git status --porcelain=v1 --untracked-files=all; git diff HEAD --binary | sha256sum; \
 	git ls-files -z --others --exclude-standard | xargs -0r sha256sum; }
 
-test: setup ## Run the tests: fixture checks, the Python original's self-test, vet, staticcheck, go test (and -race), a skip summary
+test: setup ## Run the tests: fixture checks, the Python original's self-test, gofmt, vet, staticcheck, go test (and -race), a skip summary
 	@mkdir -p build/test && $(TREE_STATE) > build/test/tree-before
 	@py="$(PYTHON_WITH_TORCH)"; \
 	if [ -z "$$py" ]; then echo "test: no python3 with torch: parity fixtures and the Python original not checked"; exit 0; fi; \
 	echo "test: Python with torch: $$py"; \
 	for g in $$(find torch train -path '*/testdata/*' -name 'gen*.py' | sort); do "$$py" $$g --check || exit 1; done; \
 	"$$py" -m unittest discover -s bench/python -p 'test_*.py'
+	@unformatted=$$(git ls-files -z --cached --others --exclude-standard '*.go' | xargs -0r gofmt -l); \
+	if [ -n "$$unformatted" ]; then echo "test: not gofmt-formatted (run gofmt -w):"; echo "$$unformatted"; exit 1; fi
 	go vet ./...
 	go tool staticcheck ./...
 	@go build -o build/test/testsummary ./internal/testsummary
@@ -106,6 +108,10 @@ BENCHFLAGS ?=
 
 bench: build ## Benchmark Go against the Python original, side by side (results in bench/results/)
 	PYTHON="$(PYTHON_WITH_TORCH)" bin/aecifar-bench --data "$(CIFAR10_DIR)" $(BENCHFLAGS)
+
+bench-cpp: configure ## Build build/bench/steps-cpp, the seed's training steps in C++ libtorch (the floor, no binding)
+	@mkdir -p build/bench
+	g++ -O2 -o build/bench/steps-cpp bench/cpp/steps.cpp $$(GOFLAGS=-mod=vendor go run ./cmd/torchconfig -program-flags)
 
 data: ## Put CIFAR-10 in $(DATA): the official download, or CIFAR10_ARCHIVE=FILE to unpack a local one
 	GOFLAGS=-mod=vendor go run ./cmd/aecifar data --data "$(DATA)" $(if $(CIFAR10_ARCHIVE),--archive "$(CIFAR10_ARCHIVE)")

@@ -219,7 +219,7 @@ func infer(o Options, classifier bool) (float64, error) {
 	defer ae.Drop()
 	defer clf.Drop()
 	clf.Eval()
-	var m nn.Module = ae
+	var m nn.Forwarder = ae
 	if classifier {
 		m = clf
 	}
@@ -307,7 +307,7 @@ func stepFast(o Options, classifier bool) (float64, error) {
 	}
 	order := torch.FromSlice(perm, n).To(o.Device)
 	defer order.Drop()
-	if err := firstErr(images, y, order); err != nil {
+	if err := torch.FirstErr(images, y, order); err != nil {
 		return 0, err
 	}
 	ae, clf, err := newModels(o.Device)
@@ -372,15 +372,6 @@ func aeEpochFast(o Options) (secs float64, batches, images int, err error) {
 		return 0, 0, 0, err
 	}
 	return seconds[1], (imgs[1] + o.Batch - 1) / o.Batch, imgs[1], nil
-}
-
-func firstErr(ts ...*torch.Tensor) error {
-	for _, t := range ts {
-		if err := t.Err(); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // newModels is the blog's autoencoder and the classifier on its encoder, on device.

@@ -37,7 +37,8 @@ func dtypeOf[T Element]() DType {
 	}
 }
 
-// FromSlice copies data into a new CPU tensor of the given shape, like torch.tensor(data).view(shape).
+// FromSlice copies data into a new CPU tensor of the given shape, like torch.tensor(data).view(shape);
+// with no shape it is a 0-dimensional tensor of one value (torch.tensor(v)).
 func FromSlice[T Element](data []T, shape ...int64) *Tensor {
 	n, err := shapeNumel(shape)
 	if err != nil {

@@ -246,7 +246,6 @@ func (a *sweepArgs) str(name string) string {
 
 func (a *sweepArgs) device(string) Device   { return Device{} }
 func (a *sweepArgs) devicep(string) *Device { return nil }
-func (a *sweepArgs) layout(string) Layout   { return Strided }
 func (a *sweepArgs) layoutp(string) *Layout { return nil }
 
 func (a *sweepArgs) memoryFormat(string) MemoryFormat { return 0 }

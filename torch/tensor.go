@@ -66,6 +66,17 @@ func (t *Tensor) Err() error {
 	return t.err
 }
 
+// FirstErr is the error of the first of ts that holds one (see Err), or nil: one check for the
+// results of several ops.
+func FirstErr(ts ...*Tensor) error {
+	for _, t := range ts {
+		if err := t.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // MustOK panics with the tensor's error, if any, and returns t.
 func (t *Tensor) MustOK() *Tensor {
 	if err := t.Err(); err != nil {

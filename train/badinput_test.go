@@ -22,7 +22,7 @@ import (
 // error must contain.
 type badInputCase struct {
 	name   string
-	stages map[string]bool
+	stages Stages
 	setup  func(t *testing.T, cfg *Config) (weights string, want []string)
 	// keep are the checkpoints (in the output directory) saved before the run that must come out of
 	// the failure byte for byte as they were, and still load.
@@ -35,7 +35,7 @@ type badInputCase struct {
 // an error that names what is wrong on one line (load_state_dict's list of problems may take more),
 // never a panic, and must leave the checkpoints saved before it as they were.
 func TestRunBadInput(t *testing.T) {
-	test := map[string]bool{StageTest: true}
+	test := StagesOf(StageTest)
 	both := []string{AutoencoderFile, ClassifierFile}
 	cases := []badInputCase{{
 		name:   "class folder without images",
@@ -109,7 +109,7 @@ func TestRunBadInput(t *testing.T) {
 		},
 	}, {
 		name:   "autoencoder checkpoint replaced by garbage before train-classifier",
-		stages: map[string]bool{StageClassifier: true},
+		stages: StagesOf(StageClassifier),
 		setup: func(t *testing.T, cfg *Config) (string, []string) {
 			out := cfg.OutDir
 			p := filepath.Join(out, AutoencoderFile)
@@ -216,7 +216,7 @@ func TestRunOtherSizesAndModes(t *testing.T) {
 }
 
 // runNoPanic is Run that turns a panic into a test failure.
-func runNoPanic(t *testing.T, cfg Config, stages map[string]bool, weights string) (res *report.Results, err error) {
+func runNoPanic(t *testing.T, cfg Config, stages Stages, weights string) (res *report.Results, err error) {
 	t.Helper()
 	defer func() {
 		if p := recover(); p != nil {

@@ -18,7 +18,7 @@ type Config struct {
 	ClfEpochs int          // 40 in the blog
 	BatchSize int          // 32
 	Workers   int          // 4: the blog's NUM_WORKERS
-	Seed      uint64       // seeds the split, the samplers, the augmentation and libtorch
+	Seed      uint64       // seeds the split, the samplers, the augmentation and libtorch (streams.go)
 	Threads   int          // libtorch's intra-op threads; 0 leaves libtorch's default
 	// CacheHostMemory keeps freed host memory for the next step (torch.CacheHostMemory).
 	CacheHostMemory bool
@@ -44,7 +44,7 @@ type Config struct {
 	Log      io.Writer // the blog's printed lines; os.Stdout by default
 	Progress io.Writer // progress bars; os.Stderr by default
 
-	afterEpoch func(stage string, epoch int) // tests: called once an epoch's resume files are written
+	afterEpoch func(stage Stage, epoch int) // tests: called once an epoch's resume files are written
 }
 
 // Default is the blog's recipe.

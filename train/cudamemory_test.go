@@ -115,7 +115,7 @@ func TestCUDAMemoryFlat(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer f.Drop()
-		order := epochOrder(cfg, res.trainIdx, 1)
+		order := epochOrder(cfg, res.trainIdx, autoencoderTraining, 1)
 		defer order.Drop()
 		idx := order.Narrow(0, 0, leakBatch)
 		defer idx.Drop()
@@ -124,7 +124,7 @@ func TestCUDAMemoryFlat(t *testing.T) {
 			defer s.Close()
 			return f.Step.Run(s.Attach(f.Inputs(idx)[0]))
 		})
-		if f.Step.graph == nil {
+		if !f.Step.Captured() {
 			t.Fatal("the fast step never captured a graph")
 		}
 	})

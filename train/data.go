@@ -3,7 +3,6 @@ package train
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"path/filepath"
 
 	"github.com/aecifar/aecifar/torch"
@@ -46,19 +45,19 @@ func LoadData(cfg Config) (*Data, error) {
 func newData(cfg Config, s *splits) (*Data, error) {
 	trainSet, testSet := s.train, s.test
 	// The blog shuffles indices with numpy and takes the first floor(0.15*n) for validation.
-	trainIdx, valIdx := data.SplitValidation(trainSet.Len(), validationSize, rand.New(rand.NewPCG(cfg.Seed, 0x5eed)))
+	trainIdx, valIdx := data.SplitValidation(trainSet.Len(), validationSize, cfg.streams().split())
 	opts := func(s data.Sampler, seed uint64) data.DataLoaderOptions {
 		return data.DataLoaderOptions{BatchSize: cfg.BatchSize, Sampler: s, NumWorkers: cfg.Workers, Seed: seed}
 	}
 	d := &Data{Classes: s.classes, NumTrain: len(trainIdx), NumValidation: len(valIdx)}
 	var err error
-	if d.Train, err = data.NewDataLoader(trainSet, opts(data.SubsetRandomSampler(trainIdx), cfg.Seed+1)); err != nil {
+	if d.Train, err = data.NewDataLoader(trainSet, opts(data.SubsetRandomSampler(trainIdx), cfg.streams().trainLoader())); err != nil {
 		return nil, err
 	}
-	if d.Validation, err = data.NewDataLoader(trainSet, opts(data.SubsetRandomSampler(valIdx), cfg.Seed+2)); err != nil {
+	if d.Validation, err = data.NewDataLoader(trainSet, opts(data.SubsetRandomSampler(valIdx), cfg.streams().validationLoader())); err != nil {
 		return nil, err
 	}
-	if d.Test, err = data.NewDataLoader(testSet, opts(nil, cfg.Seed+3)); err != nil {
+	if d.Test, err = data.NewDataLoader(testSet, opts(nil, cfg.streams().testLoader())); err != nil {
 		return nil, err
 	}
 	return d, nil

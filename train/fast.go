@@ -4,9 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"math/rand/v2"
-	"runtime"
-	"slices"
 	"time"
 
 	"github.com/aecifar/aecifar/models"
@@ -15,7 +12,6 @@ import (
 	"github.com/aecifar/aecifar/torch/nn"
 	"github.com/aecifar/aecifar/torch/optim"
 	"github.com/aecifar/aecifar/torch/utils/data"
-	"github.com/aecifar/aecifar/torch/vision/transforms"
 	"github.com/aecifar/aecifar/torch/vision/transforms/fused"
 )
 
@@ -36,181 +32,14 @@ import (
 // batches of fastEvalBatch images whose per-image results are regrouped into the blog's batches of
 // BatchSize for the printed per-batch figures.
 
-// fastWarmup is the number of eager steps before a capture: PyTorch's recipe warms up on a side
-// stream so that lazily initialised state (optimizer state, library handles) exists before capture.
-const fastWarmup = 3
-
 // fastEvalBatch is the batch size of the fast path's validation and test passes (no gradients, so
 // the results per image do not depend on it).
 const fastEvalBatch = 1024
 
-// resident is CIFAR-10 on the training device.
-type resident struct {
-	train, trainLabels *torch.Tensor // uint8 [N,3,H,W] and int64 [N]
-	test, testLabels   *torch.Tensor // after Resize((32,32)), as the blog's test transform
-	trainIdx, valIdx   []int         // the blog's split, as LoadData makes it
-}
-
-func (d *resident) Drop() {
-	for _, t := range []*torch.Tensor{d.train, d.trainLabels, d.test, d.testLabels} {
-		t.Drop()
-	}
-}
-
-// loadResident decodes both datasets with the Go loader (all cores) and copies them to the device.
-func loadResident(ctx context.Context, cfg Config) (*resident, error) {
-	s, err := openSplits(cfg.DataDir, transforms.ToTensor{}, transforms.Compose{transforms.NewResize(32, 32), transforms.ToTensor{}})
-	if err != nil {
-		return nil, err
-	}
-	trainSet, testSet := s.train, s.test
-	d := &resident{}
-	d.trainIdx, d.valIdx = data.SplitValidation(trainSet.Len(), validationSize, rand.New(rand.NewPCG(cfg.Seed, 0x5eed)))
-	if d.train, d.trainLabels, err = upload(ctx, trainSet, cfg.Device); err != nil {
-		return nil, fmt.Errorf("fast path: training images: %w", err)
-	}
-	if d.test, d.testLabels, err = upload(ctx, testSet, cfg.Device); err != nil {
-		d.Drop()
-		return nil, fmt.Errorf("fast path: test images: %w", err)
-	}
-	return d, nil
-}
-
-// upload decodes a dataset in order and returns its images as uint8 and its labels, on device.
-func upload(ctx context.Context, ds data.Dataset, device torch.Device) (images, labels *torch.Tensor, err error) {
-	// Its own generator: decoding in order must not draw from libtorch's default one, whose state a
-	// resumed run restores after this upload.
-	loader, err := data.NewDataLoader(ds, data.DataLoaderOptions{BatchSize: 1000, NumWorkers: runtime.NumCPU(),
-		Generator: data.NewGenerator(0)})
-	if err != nil {
-		return nil, nil, err
-	}
-	it := loader.Iter(ctx)
-	defer it.Close()
-	var xs, ys []*torch.Tensor
-	defer func() {
-		for _, t := range append(xs, ys...) {
-			t.Drop()
-		}
-	}()
-	for it.Next() {
-		b := it.Batch()
-		if len(xs) > 0 && !slices.Equal(b.Shape[1:], xs[0].Shape()[1:]) {
-			return nil, nil, fmt.Errorf("images of different sizes (%v and %v): the fast path keeps one tensor of images and needs one size", xs[0].Shape()[1:], b.Shape[1:])
-		}
-		torch.WithScope(func(s *torch.Scope) {
-			// ToTensor's v/255 in float32 times 255 rounds back to v exactly.
-			x := s.Attach(torch.FromSlice(b.Data, b.Shape...)).MulScalar(255).AddScalar(0.5).ToDType(torch.Uint8)
-			xs = append(xs, torch.Keep(x.To(device)))
-			ys = append(ys, torch.Keep(s.Attach(torch.FromSlice(b.Labels, int64(b.Len()))).To(device)))
-		})
-	}
-	if err := it.Err(); err != nil {
-		return nil, nil, err
-	}
-	images, labels = torch.Cat(xs), torch.Cat(ys)
-	if err := firstErr(images, labels); err != nil {
-		images.Drop()
-		labels.Drop()
-		return nil, nil, err
-	}
-	return images, labels, nil
-}
-
-func firstErr(ts ...*torch.Tensor) error {
-	for _, t := range ts {
-		if err := t.Err(); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// GraphedStep runs a training step on static input tensors: eagerly for its first fastWarmup calls
-// (on a side stream, on CUDA), then captured once as a CUDA graph and replayed, each call copying its
-// inputs into the static ones first. On the CPU, or without csrc's CUDA API, every call is eager.
-// Invalidate drops the graph so that the next call captures again (after a learning rate change: the
-// optimizer's rate is a constant of the captured step).
-type GraphedStep struct {
-	device  torch.Device
-	step    func(inputs ...*torch.Tensor) error
-	statics []*torch.Tensor // the graph's inputs (CUDA with graphs only)
-	calls   int
-	graph   *cuda.CUDAGraph
-	// noGraphs is why steps run eagerly on CUDA: a binary built without csrc's CUDA API.
-	noGraphs error
-}
-
-// NewGraphedStep wraps step, whose inputs have the shapes and dtypes of like (one full batch; where
-// graphs are used, the static inputs are allocated like them, on device).
-func NewGraphedStep(device torch.Device, step func(inputs ...*torch.Tensor) error, like ...*torch.Tensor) *GraphedStep {
-	g := &GraphedStep{device: device, step: step}
-	if !device.IsCUDA() {
-		return g
-	}
-	if g.noGraphs = cuda.APIAvailable(); g.noGraphs != nil {
-		return g
-	}
-	for _, t := range like {
-		g.statics = append(g.statics, torch.Zeros(t.Shape(), torch.ZerosOptions{DType: t.DType(), Device: device}))
-	}
-	return g
-}
-
-// Eager tells why a step on CUDA runs eagerly instead of as a graph (nil when it does not).
-func (g *GraphedStep) Eager() error { return g.noGraphs }
-
-// Run runs the step on inputs: on CUDA with graphs, copied into the static inputs when they have
-// their shapes, else (a last, smaller batch) passed to an eager step; elsewhere passed as they are.
-func (g *GraphedStep) Run(inputs ...*torch.Tensor) error {
-	if !g.device.IsCUDA() || g.noGraphs != nil {
-		return g.step(inputs...) // no graph reads the static inputs: no copy
-	}
-	for i, in := range inputs {
-		if !slices.Equal(in.Shape(), g.statics[i].Shape()) {
-			return g.step(inputs...)
-		}
-	}
-	for i, in := range inputs {
-		if err := g.statics[i].Copy_(in).Err(); err != nil {
-			return err
-		}
-	}
-	if g.graph != nil {
-		return g.graph.Replay()
-	}
-	if g.calls < fastWarmup {
-		g.calls++
-		return cuda.SideStream(g.device, func() error { return g.step(g.statics...) })
-	}
-	graph, err := cuda.NewCUDAGraph()
-	if err != nil {
-		return err
-	}
-	if err := cuda.Graph(graph, g.device, func() error { return g.step(g.statics...) }); err != nil {
-		graph.Drop()
-		return fmt.Errorf("fast path: capturing the training step as a CUDA graph: %w", err)
-	}
-	g.graph = graph
-	return g.graph.Replay()
-}
-
-func (g *GraphedStep) Invalidate() {
-	g.graph.Drop()
-	g.graph = nil
-}
-
-func (g *GraphedStep) Drop() {
-	g.Invalidate()
-	for _, t := range g.statics {
-		t.Drop()
-	}
-}
-
-// epochOrder is one epoch's permutation of indices, on the device, from a generator seeded by the run's
-// seed and the epoch alone (so a resumed run draws the same).
-func epochOrder(cfg Config, indices []int, epoch int) *torch.Tensor {
-	order := data.SubsetRandomSampler(indices).Indices(rand.New(rand.NewPCG(cfg.Seed+1, uint64(epoch))))
+// epochOrder is the permutation of indices that pass p walks in its stage's epoch e, on the device,
+// from the pass's stream (so a resumed run draws the same).
+func epochOrder(cfg Config, indices []int, p pass, e int) *torch.Tensor {
+	order := data.SubsetRandomSampler(indices).Indices(cfg.streams().order(p, e))
 	v := make([]int64, len(order))
 	for i, o := range order {
 		v[i] = int64(o)
@@ -228,7 +57,7 @@ const augmentChunk = 32
 // fastEpoch runs one training epoch over order's batches: inputs makes a chunk's step inputs (the
 // augmented images, and for the classifier their labels) from its indices, g runs each batch's step.
 // It returns the number of batches and images.
-func fastEpoch(ctx context.Context, cfg Config, g *GraphedStep, order *torch.Tensor, inputs func(idx *torch.Tensor) []*torch.Tensor, desc string) (batches, images int, err error) {
+func fastEpoch(ctx context.Context, cfg Config, g *cuda.GraphedStep, order *torch.Tensor, inputs func(idx *torch.Tensor) []*torch.Tensor, desc string) (batches, images int, err error) {
 	n := int(order.Size(0))
 	b := cfg.BatchSize
 	total := (n + b - 1) / b
@@ -294,20 +123,17 @@ func (a accumulator) take() (float64, error) {
 // chunk's step inputs are made from dataset indices, the device-side sum of its losses (each batch's
 // mean loss times its size), and the learning rate its step was captured with.
 type FastTrainer struct {
-	Step      *GraphedStep
+	Step      *cuda.GraphedStep
 	Inputs    func(idx *torch.Tensor) []*torch.Tensor // a chunk's step inputs, from its indices
-	optimizer interface {
-		stageOptimizer
-		Drop()
-	}
-	lossSum accumulator
-	lr      float64
+	optimizer stageOptimizer
+	lossSum   accumulator
+	lr        float64
 }
 
-// epoch trains on indices for one epoch, in the order epochOrder draws for seed (each capped at
+// epoch trains on indices for epoch e of pass p, in the order epochOrder draws for them (capped at
 // cfg.MaxBatches), and reads back the sum of its losses: the epoch's one synchronisation.
-func (f *FastTrainer) epoch(ctx context.Context, cfg Config, indices []int, seed int, desc string) (batches, images int, lossSum float64, err error) {
-	order := epochOrder(cfg, indices, seed)
+func (f *FastTrainer) epoch(ctx context.Context, cfg Config, indices []int, p pass, e int, desc string) (batches, images int, lossSum float64, err error) {
+	order := epochOrder(cfg, indices, p, e)
 	batches, images, err = fastEpoch(ctx, cfg, f.Step, order, f.Inputs, desc)
 	order.Drop()
 	if err != nil {
@@ -328,12 +154,9 @@ func (f *FastTrainer) followLR() {
 
 // newFastTrainer wraps step, which trains on a batch (its inputs shaped like like) and returns the
 // batch's mean loss, as a FastTrainer.
-func newFastTrainer(cfg Config, optimizer interface {
-	stageOptimizer
-	Drop()
-}, inputs func(idx *torch.Tensor) []*torch.Tensor, step func(in ...*torch.Tensor) (*torch.Tensor, error), like ...*torch.Tensor) *FastTrainer {
+func newFastTrainer(cfg Config, optimizer stageOptimizer, inputs func(idx *torch.Tensor) []*torch.Tensor, step func(in ...*torch.Tensor) (*torch.Tensor, error), like ...*torch.Tensor) *FastTrainer {
 	f := &FastTrainer{Inputs: inputs, optimizer: optimizer, lossSum: newAccumulator(cfg.Device), lr: optimizer.ParamGroups()[0].LR}
-	f.Step = NewGraphedStep(cfg.Device, func(in ...*torch.Tensor) error {
+	f.Step = cuda.NewGraphedStep(cfg.Device, func(in ...*torch.Tensor) error {
 		s := torch.NewScope()
 		defer s.Close()
 		// Aliases of the inputs in the scope, so that every tensor the step makes joins it.
@@ -417,7 +240,7 @@ func (r *runState) autoencoderFast(ctx context.Context) error {
 	for epoch := first; epoch <= cfg.AEEpochs; epoch++ {
 		start := time.Now()
 		r.during = fmt.Sprintf("autoencoder epoch %d", epoch)
-		batches, images, sum, err := f.epoch(ctx, cfg, d.trainIdx, epoch, fmt.Sprintf("autoencoder %d/%d", epoch, cfg.AEEpochs))
+		batches, images, sum, err := f.epoch(ctx, cfg, d.trainIdx, autoencoderTraining, epoch, fmt.Sprintf("autoencoder %d/%d", epoch, cfg.AEEpochs))
 		if err != nil {
 			return err
 		}
@@ -432,7 +255,7 @@ func (r *runState) autoencoderFast(ctx context.Context) error {
 
 // noteEager says on the progress writer (not in the blog's log) how the fast path runs where that is
 // not what --fast promises: without CUDA graphs, or on the CPU.
-func (r *runState) noteEager(g *GraphedStep) {
+func (r *runState) noteEager(g *cuda.GraphedStep) {
 	w := r.cfg.Progress
 	if w == nil || r.notedEager {
 		return
@@ -468,7 +291,7 @@ func FastAutoencoderEpochs(ctx context.Context, cfg Config, epochs int) (seconds
 	defer f.Drop()
 	for e := 1; e <= epochs; e++ {
 		start := time.Now()
-		_, n, _, err := f.epoch(ctx, cfg, d.trainIdx, e, "")
+		_, n, _, err := f.epoch(ctx, cfg, d.trainIdx, autoencoderTraining, e, "")
 		if err != nil {
 			return nil, nil, err
 		}
@@ -497,7 +320,7 @@ func (r *runState) classifierFast(ctx context.Context) error {
 		start := time.Now()
 		r.during = fmt.Sprintf("classifier epoch %d", epoch)
 		clf.Train(true)
-		_, trained, sum, err := f.epoch(ctx, cfg, d.trainIdx, 1000+epoch, fmt.Sprintf("classifier %d/%d", epoch, cfg.ClfEpochs))
+		_, trained, sum, err := f.epoch(ctx, cfg, d.trainIdx, classifierTraining, epoch, fmt.Sprintf("classifier %d/%d", epoch, cfg.ClfEpochs))
 		if err != nil {
 			return err
 		}
@@ -508,7 +331,7 @@ func (r *runState) classifierFast(ctx context.Context) error {
 			val = val[:min(len(val), cfg.MaxBatches*cfg.BatchSize)]
 		}
 		// The blog validates on the augmented training images.
-		order := epochOrder(cfg, val, epoch)
+		order := epochOrder(cfg, val, validation, epoch)
 		ev, err := evaluate(clf, order, func(idx *torch.Tensor) *torch.Tensor { return aug.Apply(d.train, idx) }, d.trainLabels)
 		order.Drop()
 		if err != nil {
@@ -570,7 +393,7 @@ func evaluate(clf *models.Classifier, order *torch.Tensor, input func(idx *torch
 				losses = append(losses, torch.Keep(torch.CrossEntropyLoss(out, y, torch.CrossEntropyLossOptions{Reduction: torch.ReductionSum}).View(1)))
 				preds = append(preds, torch.Keep(out.Argmax(torch.ArgmaxOptions{Dim: new(int64(1))})))
 				truths = append(truths, torch.Keep(y))
-				err = firstErr(out, y)
+				err = torch.FirstErr(out, y)
 			})
 		}
 	})
@@ -620,15 +443,9 @@ func testFast(cfg Config, clf *models.Classifier, d *resident, classes int) (*Te
 	if err != nil {
 		return nil, err
 	}
-	r := &TestResult{ClassCorrect: make([]int, classes), ClassTotal: make([]int, classes), Truth: ev.truth, Predict: ev.predict}
-	for i, label := range ev.truth {
-		if int(label) >= classes {
-			return nil, fmt.Errorf("test label %d out of range for %d classes", label, classes)
-		}
-		r.ClassTotal[label]++
-		if ev.correct[i] {
-			r.ClassCorrect[label]++
-		}
+	r := &TestResult{ClassCorrect: make([]int, classes), ClassTotal: make([]int, classes)}
+	if err := r.tally(ev.truth, ev.predict); err != nil {
+		return nil, err
 	}
 	if n > 0 {
 		r.Loss = ev.lossSum / float64(n)

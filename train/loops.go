@@ -51,16 +51,18 @@ func epochBatches(ctx context.Context, cfg Config, loader *data.DataLoader, desc
 	return images, ctx.Err()
 }
 
-// plateau is both stages' scheduler, ReduceLROnPlateau(optimizer, mode='min', factor=0.1, patience=3,
-// verbose=True), restored with the optimizer when the stage resumes. It returns the first epoch to
-// run and the best loss so far.
-// stageOptimizer is what a stage needs of its optimizer: stepping, and saving and restoring its state.
+// stageOptimizer is what a stage needs of its optimizer: stepping, saving and restoring its state,
+// and freeing it.
 type stageOptimizer interface {
 	optim.Optimizer
 	optimizerState
+	Drop()
 }
 
-func (r *runState) plateau(stage string, optimizer stageOptimizer) (*lr_scheduler.ReduceLROnPlateau, int, float64, error) {
+// plateau is both stages' scheduler, ReduceLROnPlateau(optimizer, mode='min', factor=0.1, patience=3,
+// verbose=True), restored with the optimizer when the stage resumes. It returns the first epoch to
+// run and the best loss so far.
+func (r *runState) plateau(stage Stage, optimizer stageOptimizer) (*lr_scheduler.ReduceLROnPlateau, int, float64, error) {
 	scheduler, err := lr_scheduler.NewReduceLROnPlateau(optimizer, lr_scheduler.ReduceLROnPlateauOptions{
 		Mode: lr_scheduler.ModeMin, Factor: 0.1, Patience: new(3), Verbose: true, Out: r.cfg.Log})
 	if err != nil {
@@ -90,7 +92,7 @@ func (r *runState) autoencoder(ctx context.Context) error {
 		r.during = fmt.Sprintf("autoencoder epoch %d", epoch)
 		// Each epoch's sampling and augmentation depend on its number alone, so a resumed run
 		// draws what the uninterrupted one would have.
-		d.Train.SetEpoch(epoch)
+		d.Train.SetEpoch(autoencoderTraining.epoch(epoch))
 		trainLoss := 0.0
 		batches := 0
 		images, err := epochBatches(ctx, cfg, d.Train, fmt.Sprintf("autoencoder %d/%d", epoch, cfg.AEEpochs), func(s *torch.Scope, b data.Batch) (float64, error) {
@@ -162,8 +164,8 @@ func (r *runState) classifier(ctx context.Context) error {
 	for epoch := first; epoch <= cfg.ClfEpochs; epoch++ {
 		start := time.Now()
 		r.during = fmt.Sprintf("classifier epoch %d", epoch)
-		d.Train.SetEpoch(1000 + epoch) // distinct from the autoencoder's epochs
-		d.Validation.SetEpoch(epoch)
+		d.Train.SetEpoch(classifierTraining.epoch(epoch))
+		d.Validation.SetEpoch(validation.epoch(epoch))
 		var trainLoss, validLoss, valAcc float64
 		clf.Train(true)
 		trained, err := epochBatches(ctx, cfg, d.Train, fmt.Sprintf("classifier %d/%d", epoch, cfg.ClfEpochs), func(s *torch.Scope, b data.Batch) (float64, error) {
@@ -254,6 +256,22 @@ type TestResult struct {
 	Truth, Predict []int64
 }
 
+// tally counts test images, their true labels and the classifier's predictions, per class.
+func (r *TestResult) tally(truth, predict []int64) error {
+	for i, label := range truth {
+		if label < 0 || int(label) >= len(r.ClassTotal) {
+			return fmt.Errorf("test label %d out of range for %d classes", label, len(r.ClassTotal))
+		}
+		r.ClassTotal[label]++
+		if predict[i] == label {
+			r.ClassCorrect[label]++
+		}
+	}
+	r.Truth = append(r.Truth, truth...)
+	r.Predict = append(r.Predict, predict...)
+	return nil
+}
+
 // Test evaluates clf on the whole test set (never capped), as the blog's per-class test loop.
 func Test(ctx context.Context, cfg Config, clf *models.Classifier, d *Data) (*TestResult, error) {
 	criterion := nn.NewCrossEntropyLoss()
@@ -276,18 +294,7 @@ func Test(ctx context.Context, cfg Config, clf *models.Classifier, d *Data) (*Te
 			if err != nil {
 				return 0, err
 			}
-			for i, label := range b.Labels {
-				if int(label) >= len(r.ClassTotal) {
-					return 0, fmt.Errorf("test label %d out of range for %d classes", label, len(r.ClassTotal))
-				}
-				r.ClassTotal[label]++
-				if pred[i] == label {
-					r.ClassCorrect[label]++
-				}
-			}
-			r.Truth = append(r.Truth, b.Labels...)
-			r.Predict = append(r.Predict, pred...)
-			return v, nil
+			return v, r.tally(b.Labels, pred)
 		})
 	})
 	if err != nil {

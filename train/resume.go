@@ -49,9 +49,9 @@ const (
 // manifest is resume.json.
 type manifest struct {
 	Format   int      `json:"format"`
-	Stages   []string `json:"stages"`   // what the command that started the run runs, in order
+	Stages   []Stage  `json:"stages"`   // what the command that started the run runs, in order
 	Complete bool     `json:"complete"` // all of them finished
-	Stage    string   `json:"stage"`    // the training stage in progress, or the last one trained
+	Stage    Stage    `json:"stage"`    // the training stage in progress, or the last one trained
 	Epoch    int      `json:"epoch"`    // its completed epochs
 	Epochs   int      `json:"epochs"`   // of how many
 	LossMin  *float64 `json:"loss_min"` // train_loss_min or valid_loss_min; null while inf
@@ -178,7 +178,7 @@ func (m *manifest) describe() string {
 // openRun decides, before anything is loaded, how this run treats what OutDir holds: it refuses to
 // overwrite an interrupted run (unless Restart), finds what Resume continues, and takes the history
 // of earlier stages that a command running later ones adds to. plan is this command's stages.
-func (r *runState) openRun(plan []string) error {
+func (r *runState) openRun(plan []Stage) error {
 	cfg := r.cfg
 	m, err := readManifest(cfg.OutDir)
 	legacy := fileExists(filepath.Join(cfg.OutDir, legacyTensors))
@@ -251,7 +251,7 @@ func (r *runState) openRun(plan []string) error {
 // inherit keeps the epochs of the stages before plan's first from a history in history.csv's
 // form: a command that adds a stage to a run keeps the run's earlier history. (The manifest's
 // history was written by this package; a damaged one is dropped with its manifest.)
-func (r *runState) inherit(csv string, plan []string) {
+func (r *runState) inherit(csv string, plan []Stage) {
 	if plan[0] == StageAutoencoder {
 		return
 	}
@@ -319,7 +319,7 @@ func (r *runState) saveBest(name string, sd torch.StateDict, epoch int) error {
 // saveProgress commits an epoch: the models' parameters, the optimizer's state and the CPU
 // generator's state into a new state file, then the manifest that names it with the best
 // checkpoints, then the published copies.
-func (r *runState) saveProgress(stage string, epoch int, lossMin float64, opt optimizerState, sched *lr_scheduler.ReduceLROnPlateau) error {
+func (r *runState) saveProgress(stage Stage, epoch int, lossMin float64, opt optimizerState, sched *lr_scheduler.ReduceLROnPlateau) error {
 	sd := torch.StateDict{}
 	for _, nt := range r.clf.StateDict() { // includes the encoder, shared with the autoencoder
 		sd = append(sd, torch.NamedTensor{Name: "classifier." + nt.Name, Tensor: nt.Tensor})
@@ -357,7 +357,7 @@ func (r *runState) saveProgress(stage string, epoch int, lossMin float64, opt op
 
 // newManifest is the manifest of this run at a stage's epoch, naming the committed best
 // checkpoints.
-func (r *runState) newManifest(stage string, epoch int) *manifest {
+func (r *runState) newManifest(stage Stage, epoch int) *manifest {
 	m := &manifest{Format: manifestFormat, Stages: r.stages, Stage: stage, Epoch: epoch, Epochs: r.cfg.stageEpochs(stage),
 		Config: r.cfg.resumable(), Data: r.data, Files: map[string]fileRef{}}
 	if r.committed != nil {
@@ -370,7 +370,7 @@ func (r *runState) newManifest(stage string, epoch int) *manifest {
 	return m
 }
 
-func (c Config) stageEpochs(stage string) int {
+func (c Config) stageEpochs(stage Stage) int {
 	if stage == StageAutoencoder {
 		return c.AEEpochs
 	}
@@ -534,7 +534,7 @@ func (r *runState) loadProgress() error {
 
 // resumeStage restores the optimizer and scheduler of stage and returns the first epoch to run and
 // the best loss so far; for a stage not being resumed it returns 1 and +inf.
-func (r *runState) resumeStage(stage string, opt optimizerState, sched *lr_scheduler.ReduceLROnPlateau) (int, float64, error) {
+func (r *runState) resumeStage(stage Stage, opt optimizerState, sched *lr_scheduler.ReduceLROnPlateau) (int, float64, error) {
 	if r.resume == nil || r.resume.Stage != stage {
 		return 1, math.Inf(1), nil
 	}

@@ -17,17 +17,10 @@ import (
 	"github.com/aecifar/aecifar/train/report"
 )
 
-// Stages of a run, in order.
-const (
-	StageAutoencoder = "autoencoder"
-	StageClassifier  = "classifier"
-	StageTest        = "test"
-)
-
 // runState is one run: its configuration, models, data, history, and its resume state.
 type runState struct {
 	cfg     Config
-	stages  []string // the stages of the command that started the run (the manifest's)
+	stages  []Stage // the stages of the command that started the run (the manifest's)
 	ae      *models.ConvAutoencoder
 	clf     *models.Classifier
 	d       *Data
@@ -44,21 +37,6 @@ type runState struct {
 	res        *resident // the fast path's data on the device (Config.Fast)
 	notedEager bool      // noteEager has spoken
 	during     string    // what the run is doing, for an interruption's message
-}
-
-// stageOrder is the order in which a run goes through the stages.
-var stageOrder = []string{StageAutoencoder, StageClassifier, StageTest}
-
-// stagesFrom returns the stages of plan from stage on, in order.
-func stagesFrom(plan []string, stage string) []string {
-	from := slices.Index(stageOrder, stage)
-	var out []string
-	for _, st := range plan {
-		if slices.Index(stageOrder, st) >= from {
-			out = append(out, st)
-		}
-	}
-	return out
 }
 
 // Interrupted is Run's error when its context is cancelled (Ctrl-C, SIGTERM): it says what was
@@ -94,7 +72,7 @@ func (e *Interrupted) Unwrap() error { return e.Err }
 // returns, and refuses a directory holding an interrupted run unless cfg.Resume or cfg.Restart; the
 // test alone writes into its own directory (Config.TestDir). The Results are nil when the test did
 // not run, and an interruption is an *Interrupted.
-func Run(ctx context.Context, cfg Config, stages map[string]bool, weights string) (*report.Results, error) {
+func Run(ctx context.Context, cfg Config, stages Stages, weights string) (*report.Results, error) {
 	plan, err := cfg.plan(stages, weights)
 	if err != nil {
 		return nil, err
@@ -152,7 +130,7 @@ func lockDir(dir string) (*dirlock.Lock, error) {
 	return lock, nil
 }
 
-func (r *runState) run(ctx context.Context, plan []string, weights string) (*report.Results, error) {
+func (r *runState) run(ctx context.Context, plan []Stage, weights string) (*report.Results, error) {
 	cfg := r.cfg
 	trains := plan[0] != StageTest
 	if cfg.Threads > 0 {
@@ -163,7 +141,7 @@ func (r *runState) run(ctx context.Context, plan []string, weights string) (*rep
 	if cfg.CacheHostMemory {
 		torch.CacheHostMemory()
 	}
-	if err := torch.ManualSeed(cfg.Seed); err != nil {
+	if err := torch.ManualSeed(cfg.streams().torch()); err != nil {
 		return nil, err
 	}
 	r.ae = models.NewConvAutoencoder()
@@ -221,8 +199,8 @@ func (r *runState) run(ctx context.Context, plan []string, weights string) (*rep
 		defer r.res.Drop()
 	}
 
-	seconds := map[string]float64{}
-	timed := func(stage string, f func(context.Context) error) error {
+	seconds := map[Stage]float64{}
+	timed := func(stage Stage, f func(context.Context) error) error {
 		start := time.Now()
 		err := f(ctx)
 		seconds[stage] = time.Since(start).Seconds()
@@ -324,7 +302,7 @@ func (r *runState) run(ctx context.Context, plan []string, weights string) (*rep
 
 // finishIfDone marks the run complete when this command ran every stage its manifest has left
 // (a train-ae --resume of an interrupted run's autoencoder stage leaves the rest to run --resume).
-func (r *runState) finishIfDone(ran []string) error {
+func (r *runState) finishIfDone(ran []Stage) error {
 	if r.committed == nil {
 		return nil
 	}
@@ -337,22 +315,12 @@ func (r *runState) finishIfDone(ran []string) error {
 }
 
 // plan is the stages Run runs, in order, after checking that they and the flags can work together.
-func (c Config) plan(stages map[string]bool, weights string) ([]string, error) {
+func (c Config) plan(stages Stages, weights string) ([]Stage, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	var plan []string
-	for _, st := range stageOrder {
-		if stages[st] {
-			plan = append(plan, st)
-		}
-	}
-	for st, on := range stages {
-		if on && !slices.Contains(stageOrder, st) {
-			return nil, fmt.Errorf("unknown stage %q (want %s)", st, strings.Join(stageOrder, ", "))
-		}
-	}
-	has := func(st string) bool { return slices.Contains(plan, st) }
+	plan := stages.List()
+	has := stages.Has
 	trains := has(StageAutoencoder) || has(StageClassifier)
 	switch {
 	case len(plan) == 0:

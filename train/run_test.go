@@ -70,7 +70,7 @@ func testConfig(t *testing.T, dataDir string) (Config, *bytes.Buffer) {
 	return cfg, &log
 }
 
-var all = map[string]bool{StageAutoencoder: true, StageClassifier: true, StageTest: true}
+var all = StagesOf(StageAutoencoder, StageClassifier, StageTest)
 
 // TestRunWritesEveryOutput runs the whole recipe on a tiny dataset and checks that every output
 // exists and parses, and that the printed lines have the blog's format.
@@ -194,7 +194,7 @@ func TestCheckpointsAgreeWithPython(t *testing.T) {
 
 	pyWeights := filepath.Join(t.TempDir(), "python_model.pt")
 	want := pythonEval(t, py, dataDir, pyWeights, "--save-new", "3")
-	res, err = Run(context.Background(), cfg, map[string]bool{StageTest: true}, pyWeights)
+	res, err = Run(context.Background(), cfg, StagesOf(StageTest), pyWeights)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,15 +225,15 @@ func checkResume(t *testing.T, fast bool) {
 		return h
 	}()
 	for _, stop := range []struct {
-		stage string
+		stage Stage
 		epoch int
 	}{{StageAutoencoder, 1}, {StageClassifier, 1}} {
-		t.Run(stop.stage, func(t *testing.T) {
+		t.Run(string(stop.stage), func(t *testing.T) {
 			cfg, _ := testConfig(t, dataDir)
 			cfg.Workers, cfg.Fast = 0, fast
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			cfg.afterEpoch = func(stage string, epoch int) {
+			cfg.afterEpoch = func(stage Stage, epoch int) {
 				if stage == stop.stage && epoch == stop.epoch {
 					cancel()
 				}
@@ -243,7 +243,7 @@ func checkResume(t *testing.T, fast bool) {
 			}
 			cfg.afterEpoch = nil
 			cfg.Resume = true
-			if _, err := Run(context.Background(), cfg, map[string]bool{StageAutoencoder: true, StageClassifier: true, StageTest: true}, ""); err != nil {
+			if _, err := Run(context.Background(), cfg, StagesOf(StageAutoencoder, StageClassifier, StageTest), ""); err != nil {
 				t.Fatal(err)
 			}
 			got, err := report.ReadHistory(cfg.OutDir)

@@ -100,11 +100,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return errUsage
 	}
 	cmd, args := args[0], args[1:]
-	stages := map[string]map[string]bool{
-		"run":              {train.StageAutoencoder: true, train.StageClassifier: true, train.StageTest: true},
-		"train-ae":         {train.StageAutoencoder: true},
-		"train-classifier": {train.StageClassifier: true},
-		"test":             {train.StageTest: true},
+	stages := map[string]train.Stages{
+		"run":              train.StagesOf(train.StageAutoencoder, train.StageClassifier, train.StageTest),
+		"train-ae":         train.StagesOf(train.StageAutoencoder),
+		"train-classifier": train.StagesOf(train.StageClassifier),
+		"test":             train.StagesOf(train.StageTest),
 	}
 	switch cmd {
 	case "-h", "--help", "help":

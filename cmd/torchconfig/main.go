@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/aecifar/aecifar/csrc/libtorch"
 )
@@ -25,7 +26,17 @@ func main() {
 	overlay := flag.String("overlay", filepath.Join("build", "overlay.json"), "overlay `file` to write")
 	csrcDir := flag.String("csrc", "csrc", "the project's csrc `dir`")
 	quiet := flag.Bool("q", false, "print nothing when the adaptation is cached")
+	programFlags := flag.Bool("program-flags", false, "only print the g++ flags of a C++ program using the libtorch found (bench/cpp)")
 	flag.Parse()
+	if *programFlags {
+		in, err := libtorch.Discover(libtorch.DefaultEnv())
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "torchconfig:", err)
+			os.Exit(1)
+		}
+		fmt.Println(strings.Join(in.ProgramFlags(), " "))
+		return
+	}
 	if err := run(*gotchDir, *buildDir, *overlay, *csrcDir, *quiet); err != nil {
 		fmt.Fprintln(os.Stderr, "torchconfig:", err)
 		os.Exit(1)

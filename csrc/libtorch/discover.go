@@ -316,6 +316,22 @@ func (in *Install) cgoFlags(opt, extraCPP string, extraLD []string) string {
 	return b.String()
 }
 
+// ProgramFlags are the g++ flags that compile and link a C++ program against this libtorch
+// (bench/cpp): the ABI, the include directories, and ldFlags.
+func (in *Install) ProgramFlags() []string {
+	abi := "0"
+	if in.CXX11ABI {
+		abi = "1"
+	}
+	flags := []string{"-std=c++17", "-D_GLIBCXX_USE_CXX11_ABI=" + abi}
+	for _, d := range in.IncludeDirs {
+		if d != "/usr/include" { // see cgoFlags
+			flags = append(flags, "-I"+d)
+		}
+	}
+	return append(flags, in.ldFlags()...)
+}
+
 // ldFlags are the linker flags for a program using this libtorch.
 func (in *Install) ldFlags() []string {
 	flags := []string{"-L" + in.LibDir, "-Wl,-rpath," + in.LibDir}

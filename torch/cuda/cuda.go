@@ -1,6 +1,7 @@
 // Package cuda is the part of torch.cuda that a training loop needs beyond tensors: synchronisation,
-// the caching allocator's memory statistics, and CUDA graphs (torch.cuda.CUDAGraph, torch.cuda.graph)
-// with the side-stream warm-up they require.
+// the caching allocator's memory statistics, CUDA graphs (torch.cuda.CUDAGraph, torch.cuda.graph)
+// with the side-stream warm-up they require, and GraphedStep, a training step warmed up, captured
+// once and replayed (the recipe of torch.cuda.make_graphed_callables).
 //
 // Everything except IsAvailable and DeviceCount needs csrc's CUDA API, which the build compiles only
 // against a CUDA libtorch whose CUDA runtime headers it found (see csrc/cuda.h); APIAvailable says

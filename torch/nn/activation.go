@@ -10,7 +10,7 @@ import (
 type ReLU struct{ Base }
 
 // NewReLU is nn.ReLU().
-func NewReLU() *ReLU { return &ReLU{} }
+func NewReLU() *ReLU { return bind(&ReLU{}) }
 
 // Forward is relu(x).
 func (*ReLU) Forward(x *torch.Tensor) *torch.Tensor { return x.Relu() }
@@ -19,7 +19,7 @@ func (*ReLU) Forward(x *torch.Tensor) *torch.Tensor { return x.Relu() }
 type Sigmoid struct{ Base }
 
 // NewSigmoid is nn.Sigmoid().
-func NewSigmoid() *Sigmoid { return &Sigmoid{} }
+func NewSigmoid() *Sigmoid { return bind(&Sigmoid{}) }
 
 // Forward is sigmoid(x).
 func (*Sigmoid) Forward(x *torch.Tensor) *torch.Tensor { return x.Sigmoid() }
@@ -32,7 +32,7 @@ type Dropout struct {
 }
 
 // NewDropout is nn.Dropout(p).
-func NewDropout(p float64) *Dropout { return &Dropout{P: p} }
+func NewDropout(p float64) *Dropout { return bind(&Dropout{P: p}) }
 
 // Forward is dropout(x, p, training).
 func (d *Dropout) Forward(x *torch.Tensor) *torch.Tensor { return torch.Dropout(x, d.P, d.Training()) }
@@ -40,7 +40,7 @@ func (d *Dropout) Forward(x *torch.Tensor) *torch.Tensor { return torch.Dropout(
 func (d *Dropout) String() string { return fmt.Sprintf("Dropout(p=%v, inplace=False)", d.P) }
 
 var (
-	_ Module = (*ReLU)(nil)
-	_ Module = (*Sigmoid)(nil)
-	_ Module = (*Dropout)(nil)
+	_ Forwarder = (*ReLU)(nil)
+	_ Forwarder = (*Sigmoid)(nil)
+	_ Forwarder = (*Dropout)(nil)
 )

@@ -6,15 +6,13 @@ import (
 	"github.com/aecifar/aecifar/torch"
 )
 
-// ConvOptions are the keyword arguments of nn.Conv2d and nn.ConvTranspose2d. Zero values mean
-// PyTorch's defaults (stride 1, padding 0, dilation 1, groups 1, output_padding 0, bias=True). The
-// square values apply to both dimensions; the ...HW fields, when non-zero, give height and width
-// separately, as a tuple does in PyTorch.
-type ConvOptions struct {
-	Stride, Padding, Dilation, Groups, OutputPadding int64
-	NoBias                                           bool
-	KernelHW, StrideHW, PaddingHW, DilationHW        [2]int64
-	OutputPaddingHW                                  [2]int64
+// Conv2dOptions are nn.Conv2d's keyword arguments. Zero values mean PyTorch's defaults (stride 1,
+// padding 0, dilation 1, groups 1, bias=True). The square values apply to both dimensions; the
+// ...HW fields, when non-zero, give height and width separately, as a tuple does in PyTorch.
+type Conv2dOptions struct {
+	Stride, Padding, Dilation, Groups         int64
+	NoBias                                    bool
+	KernelHW, StrideHW, PaddingHW, DilationHW [2]int64
 }
 
 func pair(hw [2]int64, v, def int64) []int64 {
@@ -27,11 +25,13 @@ func pair(hw [2]int64, v, def int64) []int64 {
 	return []int64{v, v}
 }
 
-func firstOptions(o []ConvOptions) ConvOptions {
+// first is the options a constructor was given: the zero value (PyTorch's defaults) when none.
+func first[O any](o []O) O {
+	var zero O
 	if len(o) > 0 {
 		return o[0]
 	}
-	return ConvOptions{}
+	return zero
 }
 
 // Conv2d is nn.Conv2d. Weight is [out, in/groups, kH, kW].
@@ -44,15 +44,15 @@ type Conv2d struct {
 
 // NewConv2d is nn.Conv2d(in_channels, out_channels, kernel_size, **options), initialised like
 // PyTorch's reset_parameters.
-func NewConv2d(in, out, kernelSize int64, opts ...ConvOptions) *Conv2d {
-	o := firstOptions(opts)
-	c := &Conv2d{
+func NewConv2d(in, out, kernelSize int64, opts ...Conv2dOptions) *Conv2d {
+	o := first(opts)
+	c := bind(&Conv2d{
 		InChannels: in, OutChannels: out, Groups: max(o.Groups, 1),
 		KernelSize: pair(o.KernelHW, kernelSize, 1),
 		Stride:     pair(o.StrideHW, o.Stride, 1),
 		Padding:    pair(o.PaddingHW, o.Padding, 0),
 		Dilation:   pair(o.DilationHW, o.Dilation, 1),
-	}
+	})
 	k := c.KernelSize
 	c.Weight = c.RegisterParameter("weight", newParameter(out, in/c.Groups, k[0], k[1]))
 	if !o.NoBias {
@@ -109,4 +109,4 @@ func tuple(v []int64) string {
 	return fmt.Sprint(v)
 }
 
-var _ Module = (*Conv2d)(nil)
+var _ Forwarder = (*Conv2d)(nil)

@@ -2,6 +2,15 @@ package nn
 
 import "github.com/aecifar/aecifar/torch"
 
+// ConvTranspose2dOptions are nn.ConvTranspose2d's keyword arguments. Zero values mean PyTorch's
+// defaults (stride 1, padding 0, output_padding 0, groups 1, bias=True, dilation 1); the ...HW
+// fields, when non-zero, give height and width separately.
+type ConvTranspose2dOptions struct {
+	Stride, Padding, OutputPadding, Groups, Dilation           int64
+	NoBias                                                     bool
+	KernelHW, StrideHW, PaddingHW, OutputPaddingHW, DilationHW [2]int64
+}
+
 // ConvTranspose2d is nn.ConvTranspose2d. Its weight is [in, out/groups, kH, kW], PyTorch's layout
 // (gotch's own ConvTranspose2D transposes it and fails whenever in != out).
 type ConvTranspose2d struct {
@@ -12,16 +21,16 @@ type ConvTranspose2d struct {
 }
 
 // NewConvTranspose2d is nn.ConvTranspose2d(in_channels, out_channels, kernel_size, **options).
-func NewConvTranspose2d(in, out, kernelSize int64, opts ...ConvOptions) *ConvTranspose2d {
-	o := firstOptions(opts)
-	c := &ConvTranspose2d{
+func NewConvTranspose2d(in, out, kernelSize int64, opts ...ConvTranspose2dOptions) *ConvTranspose2d {
+	o := first(opts)
+	c := bind(&ConvTranspose2d{
 		InChannels: in, OutChannels: out, Groups: max(o.Groups, 1),
 		KernelSize:    pair(o.KernelHW, kernelSize, 1),
 		Stride:        pair(o.StrideHW, o.Stride, 1),
 		Padding:       pair(o.PaddingHW, o.Padding, 0),
 		OutputPadding: pair(o.OutputPaddingHW, o.OutputPadding, 0),
 		Dilation:      pair(o.DilationHW, o.Dilation, 1),
-	}
+	})
 	k := c.KernelSize
 	c.Weight = c.RegisterParameter("weight", newParameter(in, out/c.Groups, k[0], k[1]))
 	if !o.NoBias {
@@ -44,4 +53,4 @@ func (c *ConvTranspose2d) String() string {
 		c.OutputPadding, c.Groups, c.Bias != nil) + ")"
 }
 
-var _ Module = (*ConvTranspose2d)(nil)
+var _ Forwarder = (*ConvTranspose2d)(nil)

@@ -18,7 +18,7 @@ type LinearOptions struct{ NoBias bool }
 
 // NewLinear is nn.Linear(in_features, out_features).
 func NewLinear(in, out int64, opts ...LinearOptions) *Linear {
-	l := &Linear{InFeatures: in, OutFeatures: out}
+	l := bind(&Linear{InFeatures: in, OutFeatures: out})
 	l.Weight = l.RegisterParameter("weight", newParameter(out, in))
 	if len(opts) == 0 || !opts[0].NoBias {
 		l.Bias = l.RegisterParameter("bias", newParameter(out))
@@ -36,4 +36,4 @@ func (l *Linear) String() string {
 	return fmt.Sprintf("Linear(in_features=%d, out_features=%d, bias=%s)", l.InFeatures, l.OutFeatures, pyBool(l.Bias != nil))
 }
 
-var _ Module = (*Linear)(nil)
+var _ Forwarder = (*Linear)(nil)

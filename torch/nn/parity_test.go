@@ -39,18 +39,18 @@ func float32s(t *testing.T, x *torch.Tensor) []float32 {
 	return v
 }
 
-func moduleFor(t *testing.T, m parity.Module) Module {
+func moduleFor(t *testing.T, m parity.Module) Forwarder {
 	t.Helper()
 	a := m.Args
 	switch m.Type {
 	case "Conv2d", "ConvTranspose2d":
-		o := ConvOptions{NoBias: !a.Bias, KernelHW: [2]int64(a.KernelSize), StrideHW: [2]int64(a.Stride),
-			PaddingHW: [2]int64(a.Padding), DilationHW: [2]int64(a.Dilation), Groups: a.Groups}
 		if m.Type == "Conv2d" {
-			return NewConv2d(a.InChannels, a.OutChannels, 0, o)
+			return NewConv2d(a.InChannels, a.OutChannels, 0, Conv2dOptions{NoBias: !a.Bias, KernelHW: [2]int64(a.KernelSize),
+				StrideHW: [2]int64(a.Stride), PaddingHW: [2]int64(a.Padding), DilationHW: [2]int64(a.Dilation), Groups: a.Groups})
 		}
-		o.OutputPaddingHW = [2]int64(a.OutputPadding)
-		return NewConvTranspose2d(a.InChannels, a.OutChannels, 0, o)
+		return NewConvTranspose2d(a.InChannels, a.OutChannels, 0, ConvTranspose2dOptions{NoBias: !a.Bias,
+			KernelHW: [2]int64(a.KernelSize), StrideHW: [2]int64(a.Stride), PaddingHW: [2]int64(a.Padding),
+			DilationHW: [2]int64(a.Dilation), Groups: a.Groups, OutputPaddingHW: [2]int64(a.OutputPadding)})
 	case "MaxPool2d":
 		if a.KernelSize[0] != a.KernelSize[1] || a.Stride[0] != a.Stride[1] {
 			t.Fatalf("non-square pooling case %v", a)

@@ -29,13 +29,13 @@ func NewMaxPool2d(kernelSize, stride int64, opts ...PoolOptions) *MaxPool2d {
 	if stride == 0 {
 		stride = kernelSize
 	}
-	return &MaxPool2d{
+	return bind(&MaxPool2d{
 		KernelSize: []int64{kernelSize, kernelSize},
 		Stride:     []int64{stride, stride},
 		Padding:    []int64{o.Padding, o.Padding},
 		Dilation:   []int64{max(o.Dilation, 1), max(o.Dilation, 1)},
 		CeilMode:   o.CeilMode,
-	}
+	})
 }
 
 // Forward is max_pool2d(x, kernel_size, stride, padding, dilation, ceil_mode).
@@ -55,4 +55,4 @@ func pyBool(b bool) string {
 	return "False"
 }
 
-var _ Module = (*MaxPool2d)(nil)
+var _ Forwarder = (*MaxPool2d)(nil)

@@ -138,7 +138,7 @@ func encodeHistoryCSV(w io.Writer, h History) error {
 		return err
 	}
 	for _, e := range h {
-		rec := []string{e.Stage, strconv.Itoa(e.Epoch)}
+		rec := []string{string(e.Stage), strconv.Itoa(e.Epoch)}
 		for _, p := range e.floats() {
 			rec = append(rec, formatCSVFloat(*p))
 		}
@@ -163,7 +163,7 @@ func decodeHistoryCSV(r io.Reader) (History, error) {
 	h := History{}
 	for i, rec := range recs[1:] {
 		line := i + 2
-		e := Epoch{Stage: rec[0]}
+		e := Epoch{Stage: Stage(rec[0])}
 		if !validStage(e.Stage) {
 			return nil, fmt.Errorf("line %d: unknown stage %q", line, e.Stage)
 		}
@@ -182,7 +182,7 @@ func decodeHistoryCSV(r io.Reader) (History, error) {
 
 // epochJSON is Epoch as history.json spells it: null where the value is not finite.
 type epochJSON struct {
-	Stage        string   `json:"stage"`
+	Stage        Stage    `json:"stage"`
 	Epoch        int      `json:"epoch"`
 	TrainLoss    *float64 `json:"train_loss"`
 	ValidLoss    *float64 `json:"valid_loss"`

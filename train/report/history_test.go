@@ -88,7 +88,7 @@ func TestHistoryJSON(t *testing.T) {
 	if err := json.Unmarshal(data, &raw); err != nil {
 		t.Fatalf("history.json: %v", err)
 	}
-	if len(raw) != len(h) || raw[0]["stage"] != StageAutoencoder || raw[0]["valid_loss"] != nil || raw[3]["val_acc"] != 0.2014 {
+	if len(raw) != len(h) || raw[0]["stage"] != string(StageAutoencoder) || raw[0]["valid_loss"] != nil || raw[3]["val_acc"] != 0.2014 {
 		t.Errorf("history.json does not hold the history:\n%s", data)
 	}
 

@@ -37,17 +37,23 @@
 // JSON.
 package report
 
-// The stages of a run, as they appear in Epoch.Stage.
+// A Stage is a part of a run, named as history.csv, history.json and results.json name it. The two
+// training stages name the epochs of a History; the test has none. (Package train, which runs the
+// stages, calls this type train.Stage: it is defined here, once, because train imports report.)
+type Stage string
+
+// The stages of a run, in the order it runs them.
 const (
-	StageAutoencoder = "autoencoder"
-	StageClassifier  = "classifier"
+	StageAutoencoder Stage = "autoencoder"
+	StageClassifier  Stage = "classifier"
+	StageTest        Stage = "test"
 )
 
 // Epoch is one line of history: the averages the blog prints at the end of an epoch, plus the
 // learning rate in force during it and its throughput.
 type Epoch struct {
-	Stage     string // StageAutoencoder or StageClassifier
-	Epoch     int    // 1-based, as the blog counts
+	Stage     Stage // StageAutoencoder or StageClassifier
+	Epoch     int   // 1-based, as the blog counts
 	TrainLoss float64
 	ValidLoss float64 // NaN for the autoencoder, which the blog does not validate
 	ValAcc    float64 // fraction in [0, 1]; NaN for the autoencoder
@@ -61,7 +67,7 @@ type Epoch struct {
 type History []Epoch
 
 // Stage returns the epochs of one stage, in order.
-func (h History) Stage(stage string) History {
+func (h History) Stage(stage Stage) History {
 	var out History
 	for _, e := range h {
 		if e.Stage == stage {
@@ -71,4 +77,4 @@ func (h History) Stage(stage string) History {
 	return out
 }
 
-func validStage(s string) bool { return s == StageAutoencoder || s == StageClassifier }
+func validStage(s Stage) bool { return s == StageAutoencoder || s == StageClassifier }

@@ -4,8 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
-	"sort"
+	"slices"
 )
 
 // ClassResult is the test tally of one class.
@@ -19,10 +20,10 @@ type Results struct {
 	PerClass       []ClassResult
 	Correct, Total int // over the whole test set; normally the sums over PerClass
 	Seed           uint64
-	Device         string             // e.g. "cuda:0" or "cpu"
-	Torch          string             // libtorch version
-	Seconds        map[string]float64 // wall time per stage, keyed by stage name
-	Extra          map[string]any     // anything else worth keeping; must encode as JSON
+	Device         string            // e.g. "cuda:0" or "cpu"
+	Torch          string            // libtorch version
+	Seconds        map[Stage]float64 // wall time per stage
+	Extra          map[string]any    // anything else worth keeping; must encode as JSON
 }
 
 // FromConfusion tallies a confusion matrix (rows true class, columns predicted, as Confusion
@@ -87,17 +88,17 @@ type classJSON struct {
 }
 
 type resultsJSON struct {
-	PerClass []classJSON        `json:"per_class"`
-	Correct  int                `json:"correct"`
-	Total    int                `json:"total"`
-	Accuracy *float64           `json:"accuracy"`
-	Percent  *float64           `json:"percent"`
-	Seed     uint64             `json:"seed"`
-	Device   string             `json:"device"`
-	Torch    string             `json:"torch"`
-	Seconds  map[string]float64 `json:"seconds,omitempty"`
-	Extra    map[string]any     `json:"extra,omitempty"`
-	Lines    []string           `json:"lines"` // Lines(), for a reader who wants the blog's text
+	PerClass []classJSON       `json:"per_class"`
+	Correct  int               `json:"correct"`
+	Total    int               `json:"total"`
+	Accuracy *float64          `json:"accuracy"`
+	Percent  *float64          `json:"percent"`
+	Seed     uint64            `json:"seed"`
+	Device   string            `json:"device"`
+	Torch    string            `json:"torch"`
+	Seconds  map[Stage]float64 `json:"seconds,omitempty"`
+	Extra    map[string]any    `json:"extra,omitempty"`
+	Lines    []string          `json:"lines"` // Lines(), for a reader who wants the blog's text
 }
 
 func accuracy(correct, total int) (frac, pct *float64) {
@@ -118,12 +119,7 @@ func (r Results) validate() error {
 	if r.Correct < 0 || r.Total < 0 || r.Correct > r.Total {
 		return fmt.Errorf("overall: %d correct of %d", r.Correct, r.Total)
 	}
-	stages := make([]string, 0, len(r.Seconds))
-	for s := range r.Seconds {
-		stages = append(stages, s)
-	}
-	sort.Strings(stages)
-	for _, s := range stages {
+	for _, s := range slices.Sorted(maps.Keys(r.Seconds)) {
 		if v := r.Seconds[s]; math.IsNaN(v) || math.IsInf(v, 0) {
 			return fmt.Errorf("seconds[%q] is %v", s, v)
 		}

@@ -156,7 +156,7 @@ func TestWriteResults(t *testing.T) {
 		Seed:    1<<63 + 1, // beyond float64's integers: must survive as written
 		Device:  "cpu",
 		Torch:   "2.5.1",
-		Seconds: map[string]float64{StageAutoencoder: 12.5, StageClassifier: 3},
+		Seconds: map[Stage]float64{StageAutoencoder: 12.5, StageClassifier: 3},
 		Extra:   map[string]any{"batch_size": 20},
 	}
 	if err := WriteResults(path, r); err != nil {
@@ -199,7 +199,7 @@ func TestWriteResults(t *testing.T) {
 		{"overall", got.Correct == 1 && got.Total == 4 && got.Accuracy == 0.25 && got.Percent == 25},
 		{"seed", got.Seed == r.Seed},
 		{"device and torch", got.Device == "cpu" && got.Torch == "2.5.1"},
-		{"seconds", got.Seconds[StageAutoencoder] == 12.5 && got.Seconds[StageClassifier] == 3},
+		{"seconds", got.Seconds["autoencoder"] == 12.5 && got.Seconds["classifier"] == 3},
 		{"extra", got.Extra["batch_size"] == 20.0},
 		{"lines", slices.Equal(got.Lines, r.Lines())},
 	}
@@ -217,7 +217,7 @@ func TestWriteResultsRejects(t *testing.T) {
 	}{
 		{"more correct than total", Results{Correct: 5, Total: 4}},
 		{"negative class total", Results{PerClass: []ClassResult{{"a", 0, -1}}}},
-		{"NaN seconds", Results{Seconds: map[string]float64{"x": nan}}},
+		{"NaN seconds", Results{Seconds: map[Stage]float64{"x": nan}}},
 		{"unencodable extra", Results{Extra: map[string]any{"f": func() {}}}},
 	}
 	for _, tt := range tests {
