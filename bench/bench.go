@@ -219,7 +219,7 @@ func infer(o Options, classifier bool) (float64, error) {
 	defer ae.Drop()
 	defer clf.Drop()
 	clf.Eval()
-	var m nn.Module = ae
+	var m nn.Forwarder = ae
 	if classifier {
 		m = clf
 	}

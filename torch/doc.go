@@ -10,7 +10,7 @@
 //
 //	s := torch.NewScope()
 //	x := s.Attach(batch)          // everything computed from x now belongs to s
-//	loss := nn.MSELoss()(model.Forward(x), x)
+//	loss := nn.NewMSELoss().Forward(model.Forward(x), x)
 //	...
 //	s.Close()                     // frees x, the activations and the loss
 //

@@ -39,23 +39,23 @@ func float32s(t *testing.T, x *torch.Tensor) []float32 {
 	return v
 }
 
-func moduleFor(t *testing.T, m parity.Module) Module {
+func moduleFor(t *testing.T, m parity.Module) Forwarder {
 	t.Helper()
 	a := m.Args
 	switch m.Type {
 	case "Conv2d", "ConvTranspose2d":
-		o := ConvOptions{NoBias: !a.Bias, KernelHW: [2]int64(a.KernelSize), StrideHW: [2]int64(a.Stride),
-			PaddingHW: [2]int64(a.Padding), DilationHW: [2]int64(a.Dilation), Groups: a.Groups}
 		if m.Type == "Conv2d" {
-			return NewConv2d(a.InChannels, a.OutChannels, 0, o)
+			return NewConv2d(a.InChannels, a.OutChannels, 0, Conv2dOptions{NoBias: !a.Bias, KernelHW: [2]int64(a.KernelSize),
+				StrideHW: [2]int64(a.Stride), PaddingHW: [2]int64(a.Padding), DilationHW: [2]int64(a.Dilation), Groups: a.Groups})
 		}
-		o.OutputPaddingHW = [2]int64(a.OutputPadding)
-		return NewConvTranspose2d(a.InChannels, a.OutChannels, 0, o)
+		return NewConvTranspose2d(a.InChannels, a.OutChannels, 0, ConvTranspose2dOptions{NoBias: !a.Bias,
+			KernelHW: [2]int64(a.KernelSize), StrideHW: [2]int64(a.Stride), PaddingHW: [2]int64(a.Padding),
+			DilationHW: [2]int64(a.Dilation), Groups: a.Groups, OutputPaddingHW: [2]int64(a.OutputPadding)})
 	case "MaxPool2d":
 		if a.KernelSize[0] != a.KernelSize[1] || a.Stride[0] != a.Stride[1] {
 			t.Fatalf("non-square pooling case %v", a)
 		}
-		return NewMaxPool2d(a.KernelSize[0], a.Stride[0], PoolOptions{Padding: a.Padding[0], Dilation: a.Dilation[0], CeilMode: a.CeilMode})
+		return NewMaxPool2d(a.KernelSize[0], MaxPool2dOptions{Stride: a.Stride[0], Padding: a.Padding[0], Dilation: a.Dilation[0], CeilMode: a.CeilMode})
 	case "Linear":
 		return NewLinear(a.InFeatures, a.OutFeatures, LinearOptions{NoBias: !a.Bias})
 	case "ReLU":
@@ -63,7 +63,7 @@ func moduleFor(t *testing.T, m parity.Module) Module {
 	case "Sigmoid":
 		return NewSigmoid()
 	case "Dropout":
-		return NewDropout(a.P)
+		return NewDropout(DropoutOptions{P: &a.P})
 	}
 	t.Fatalf("unknown module type %q", m.Type)
 	return nil
@@ -139,11 +139,11 @@ func TestLossesMatchPyTorch(t *testing.T) {
 			var out *torch.Tensor
 			switch c.Loss {
 			case "MSELoss":
-				out = NewMSELoss(reductions[c.Reduction]).Forward(x, s.Attach(det(c.Target.Tensor())))
+				out = NewMSELoss(MSELossOptions{Reduction: reductions[c.Reduction]}).Forward(x, s.Attach(det(c.Target.Tensor())))
 			case "CrossEntropyLoss":
 				labels := c.Target.Labels()
 				y := s.Attach(torch.FromSlice(labels, int64(len(labels))))
-				out = NewCrossEntropyLoss(reductions[c.Reduction]).Forward(x, y)
+				out = NewCrossEntropyLoss(CrossEntropyLossOptions{Reduction: reductions[c.Reduction]}).Forward(x, y)
 			default:
 				t.Fatalf("unknown loss %q", c.Loss)
 			}

@@ -7,17 +7,36 @@ import (
 	"github.com/aecifar/aecifar/torch"
 )
 
-// StateDict is module.state_dict(): the parameters under their dotted names, in registration order.
-// The tensors are the parameters themselves, not copies (as PyTorch's are detached references).
+// StateDict is module.state_dict(): for each module in depth-first registration order, its
+// parameters, then its persistent buffers, under their dotted names. As in PyTorch a module
+// registered under two names contributes its tensors under both. The tensors are the parameters and
+// buffers themselves, not copies (PyTorch's are detached references to the same storage).
 func (b *Base) StateDict() torch.StateDict {
 	var sd torch.StateDict
-	b.walk("", func(name string, p *torch.Tensor) { sd = append(sd, torch.NamedTensor{Name: name, Tensor: p}) })
+	b.stateDict("", &sd)
 	return sd
 }
 
+func (b *Base) stateDict(prefix string, sd *torch.StateDict) {
+	for _, n := range b.paramNames {
+		if p := b.params[n]; p != nil {
+			*sd = append(*sd, torch.NamedTensor{Name: prefix + n, Tensor: p})
+		}
+	}
+	for _, n := range b.bufNames {
+		if t := b.buffers[n]; t != nil && !b.transient[n] {
+			*sd = append(*sd, torch.NamedTensor{Name: prefix + n, Tensor: t})
+		}
+	}
+	for _, n := range b.childNames {
+		b.children[n].base().stateDict(prefix+n+".", sd)
+	}
+}
+
 // LoadStateDict is module.load_state_dict(state_dict, strict): it copies each tensor into the
-// parameter of the same name (across devices if needed). With strict, missing and unexpected keys
-// are errors, as in PyTorch; a shape mismatch always is. Nothing is copied unless every key checks.
+// parameter or persistent buffer of the same name (across devices and dtypes if needed). With
+// strict, missing and unexpected keys are errors, as in PyTorch; a shape mismatch always is.
+// Nothing is copied unless every key checks.
 func (b *Base) LoadStateDict(sd torch.StateDict, strict bool) error {
 	own := b.StateDict()
 	have := map[string]*torch.Tensor{}
