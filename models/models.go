@@ -28,7 +28,7 @@ func NewConvAutoencoder() *ConvAutoencoder {
 	m.Conv1 = nn.Register(m, "conv1", nn.NewConv2d(3, 16, 3, nn.Conv2dOptions{Padding: 1}))
 	m.Conv2 = nn.Register(m, "conv2", nn.NewConv2d(16, 4, 3, nn.Conv2dOptions{Padding: 1}))
 	// pooling layer to reduce x-y dims by two; kernel and stride of 2
-	m.Pool = nn.Register(m, "pool", nn.NewMaxPool2d(2, 2))
+	m.Pool = nn.Register(m, "pool", nn.NewMaxPool2d(2, nn.MaxPool2dOptions{Stride: 2}))
 	// decoder: a kernel of 2 and a stride of 2 increase the spatial dims by 2
 	m.TConv1 = nn.Register(m, "t_conv1", nn.NewConvTranspose2d(4, 16, 2, nn.ConvTranspose2dOptions{Stride: 2}))
 	m.TConv2 = nn.Register(m, "t_conv2", nn.NewConvTranspose2d(16, 3, 2, nn.ConvTranspose2dOptions{Stride: 2}))
@@ -69,7 +69,7 @@ func NewClassifier(ae *ConvAutoencoder) *Classifier {
 	m.FC1 = nn.Register(m, "fc1", nn.NewLinear(4*16*16, 1024))
 	m.FC2 = nn.Register(m, "fc2", nn.NewLinear(1024, 512))
 	m.Out = nn.Register(m, "out", nn.NewLinear(512, 10))
-	m.Dropout = nn.Register(m, "drop", nn.NewDropout(0.2))
+	m.Dropout = nn.Register(m, "drop", nn.NewDropout(nn.DropoutOptions{P: new(0.2)}))
 	return m
 }
 

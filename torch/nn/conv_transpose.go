@@ -1,6 +1,9 @@
 package nn
 
-import "github.com/aecifar/aecifar/torch"
+import (
+	"github.com/aecifar/aecifar/torch"
+	F "github.com/aecifar/aecifar/torch/nn/functional"
+)
 
 // ConvTranspose2dOptions are nn.ConvTranspose2d's keyword arguments. Zero values mean PyTorch's
 // defaults (stride 1, padding 0, output_padding 0, groups 1, bias=True, dilation 1); the ...HW
@@ -22,35 +25,51 @@ type ConvTranspose2d struct {
 
 // NewConvTranspose2d is nn.ConvTranspose2d(in_channels, out_channels, kernel_size, **options).
 func NewConvTranspose2d(in, out, kernelSize int64, opts ...ConvTranspose2dOptions) *ConvTranspose2d {
-	o := first(opts)
-	c := bind(&ConvTranspose2d{
-		InChannels: in, OutChannels: out, Groups: max(o.Groups, 1),
-		KernelSize:    pair(o.KernelHW, kernelSize, 1),
-		Stride:        pair(o.StrideHW, o.Stride, 1),
-		Padding:       pair(o.PaddingHW, o.Padding, 0),
-		OutputPadding: pair(o.OutputPaddingHW, o.OutputPadding, 0),
-		Dilation:      pair(o.DilationHW, o.Dilation, 1),
-	})
+	c := bind(&ConvTranspose2d{})
+	o := options(&c.Base, "ConvTranspose2d", opts)
+	c.InChannels, c.OutChannels, c.Groups = in, out, max(o.Groups, 1)
+	if o.Groups < 0 {
+		c.Groups = o.Groups
+	}
+	c.KernelSize = pair(o.KernelHW, kernelSize, 1)
+	c.Stride = pair(o.StrideHW, o.Stride, 1)
+	c.Padding = pair(o.PaddingHW, o.Padding, 0)
+	c.OutputPadding = pair(o.OutputPaddingHW, o.OutputPadding, 0)
+	c.Dilation = pair(o.DilationHW, o.Dilation, 1)
+	switch {
+	case c.Groups <= 0:
+		c.errorf("ConvTranspose2d", "groups must be a positive integer")
+	case in%c.Groups != 0:
+		c.errorf("ConvTranspose2d", "in_channels must be divisible by groups")
+	case out%c.Groups != 0:
+		c.errorf("ConvTranspose2d", "out_channels must be divisible by groups")
+	}
 	k := c.KernelSize
-	c.Weight = c.RegisterParameter("weight", newParameter(in, out/c.Groups, k[0], k[1]))
+	c.Weight = c.RegisterParameter("weight", newParameter(in, out/max(c.Groups, 1), k[0], k[1]))
 	if !o.NoBias {
 		c.Bias = c.RegisterParameter("bias", newParameter(out))
 	}
 	// PyTorch computes fan_in from the weight's dim 1, which here is out/groups: a quirk of
 	// _calculate_fan_in_and_fan_out that a faithful port keeps.
-	resetParameters(c.Weight, c.Bias, out/c.Groups*k[0]*k[1])
+	resetParameters(&c.Base, c.Weight, c.Bias, true)
 	return c
 }
 
-// Forward is conv_transpose2d(x, weight, bias, stride, padding, output_padding, groups, dilation).
+// Forward is F.conv_transpose2d(x, weight, bias, stride, padding, output_padding, groups, dilation).
 func (c *ConvTranspose2d) Forward(x *torch.Tensor) *torch.Tensor {
-	return torch.ConvTranspose2d(x, c.Weight, torch.ConvTranspose2dOptions{Bias: c.Bias, Stride: c.Stride, Padding: c.Padding,
-		OutputPadding: c.OutputPadding, Groups: &c.Groups, Dilation: c.Dilation})
+	if e := c.forwardErr(); e != nil {
+		return e
+	}
+	return F.ConvTranspose2d(x, c.Weight, F.ConvTranspose2dOptions{Bias: c.Bias, Stride: c.Stride, Padding: c.Padding,
+		OutputPadding: c.OutputPadding, Groups: c.Groups, Dilation: c.Dilation})
 }
 
-func (c *ConvTranspose2d) String() string {
-	return "ConvTranspose2d(" + convRepr(c.InChannels, c.OutChannels, c.KernelSize, c.Stride, c.Padding, c.Dilation,
-		c.OutputPadding, c.Groups, c.Bias != nil) + ")"
+// ExtraRepr is _ConvNd.extra_repr.
+func (c *ConvTranspose2d) ExtraRepr() string {
+	return convRepr(c.InChannels, c.OutChannels, c.KernelSize, c.Stride, c.Padding, "", c.Dilation,
+		c.OutputPadding, c.Groups, c.Bias != nil, "")
 }
+
+func (c *ConvTranspose2d) String() string { return Repr(c) }
 
 var _ Forwarder = (*ConvTranspose2d)(nil)

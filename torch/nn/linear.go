@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/aecifar/aecifar/torch"
+	F "github.com/aecifar/aecifar/torch/nn/functional"
 )
 
 // Linear is nn.Linear: y = x @ weight.T + bias, weight [out, in].
@@ -13,27 +14,47 @@ type Linear struct {
 	InFeatures, OutFeatures int64
 }
 
-// LinearOptions are nn.Linear's keyword arguments.
+// LinearOptions are nn.Linear's keyword arguments: NoBias is bias=False.
 type LinearOptions struct{ NoBias bool }
 
-// NewLinear is nn.Linear(in_features, out_features).
+// NewLinear is nn.Linear(in_features, out_features, bias=True), initialised as PyTorch's
+// reset_parameters does.
 func NewLinear(in, out int64, opts ...LinearOptions) *Linear {
 	l := bind(&Linear{InFeatures: in, OutFeatures: out})
+	o := options(&l.Base, "Linear", opts)
 	l.Weight = l.RegisterParameter("weight", newParameter(out, in))
-	if len(opts) == 0 || !opts[0].NoBias {
+	if !o.NoBias {
 		l.Bias = l.RegisterParameter("bias", newParameter(out))
 	}
-	resetParameters(l.Weight, l.Bias, in)
+	resetParameters(&l.Base, l.Weight, l.Bias, false)
 	return l
 }
 
-// Forward is linear(x, weight, bias).
+// Forward is F.linear(x, weight, bias).
 func (l *Linear) Forward(x *torch.Tensor) *torch.Tensor {
-	return torch.Linear(x, l.Weight, torch.LinearOptions{Bias: l.Bias})
+	if e := l.forwardErr(); e != nil {
+		return e
+	}
+	return F.Linear(x, l.Weight, F.LinearOptions{Bias: l.Bias})
 }
 
-func (l *Linear) String() string {
-	return fmt.Sprintf("Linear(in_features=%d, out_features=%d, bias=%s)", l.InFeatures, l.OutFeatures, pyBool(l.Bias != nil))
+// ExtraRepr is Linear.extra_repr.
+func (l *Linear) ExtraRepr() string {
+	return fmt.Sprintf("in_features=%d, out_features=%d, bias=%s", l.InFeatures, l.OutFeatures, pyBool(l.Bias != nil))
 }
 
-var _ Forwarder = (*Linear)(nil)
+func (l *Linear) String() string { return Repr(l) }
+
+// Identity is nn.Identity: Forward returns its input.
+type Identity struct{ Base }
+
+// NewIdentity is nn.Identity(); PyTorch ignores its arguments, so it takes none.
+func NewIdentity() *Identity { return bind(&Identity{}) }
+
+// Forward returns x.
+func (*Identity) Forward(x *torch.Tensor) *torch.Tensor { return x }
+
+var (
+	_ Forwarder = (*Linear)(nil)
+	_ Forwarder = (*Identity)(nil)
+)

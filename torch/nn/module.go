@@ -67,7 +67,7 @@ func bind[M Module](m M) M {
 
 // setErr records a construction error; the first one wins.
 func (b *Base) setErr(err error) {
-	if b.err == nil {
+	if b.err == nil && err != nil {
 		b.err = err
 	}
 }

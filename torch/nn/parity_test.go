@@ -55,7 +55,7 @@ func moduleFor(t *testing.T, m parity.Module) Forwarder {
 		if a.KernelSize[0] != a.KernelSize[1] || a.Stride[0] != a.Stride[1] {
 			t.Fatalf("non-square pooling case %v", a)
 		}
-		return NewMaxPool2d(a.KernelSize[0], a.Stride[0], PoolOptions{Padding: a.Padding[0], Dilation: a.Dilation[0], CeilMode: a.CeilMode})
+		return NewMaxPool2d(a.KernelSize[0], MaxPool2dOptions{Stride: a.Stride[0], Padding: a.Padding[0], Dilation: a.Dilation[0], CeilMode: a.CeilMode})
 	case "Linear":
 		return NewLinear(a.InFeatures, a.OutFeatures, LinearOptions{NoBias: !a.Bias})
 	case "ReLU":
@@ -63,7 +63,7 @@ func moduleFor(t *testing.T, m parity.Module) Forwarder {
 	case "Sigmoid":
 		return NewSigmoid()
 	case "Dropout":
-		return NewDropout(a.P)
+		return NewDropout(DropoutOptions{P: &a.P})
 	}
 	t.Fatalf("unknown module type %q", m.Type)
 	return nil
@@ -139,11 +139,11 @@ func TestLossesMatchPyTorch(t *testing.T) {
 			var out *torch.Tensor
 			switch c.Loss {
 			case "MSELoss":
-				out = NewMSELoss(reductions[c.Reduction]).Forward(x, s.Attach(det(c.Target.Tensor())))
+				out = NewMSELoss(MSELossOptions{Reduction: reductions[c.Reduction]}).Forward(x, s.Attach(det(c.Target.Tensor())))
 			case "CrossEntropyLoss":
 				labels := c.Target.Labels()
 				y := s.Attach(torch.FromSlice(labels, int64(len(labels))))
-				out = NewCrossEntropyLoss(reductions[c.Reduction]).Forward(x, y)
+				out = NewCrossEntropyLoss(CrossEntropyLossOptions{Reduction: reductions[c.Reduction]}).Forward(x, y)
 			default:
 				t.Fatalf("unknown loss %q", c.Loss)
 			}
