@@ -37,7 +37,7 @@ func keys(sd torch.StateDict) []string {
 }
 
 func TestStateDictKeysMatchPython(t *testing.T) {
-	f, err := parity.LoadTrain()
+	f, err := parity.Load[parity.Train]()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func TestStateDictKeysMatchPython(t *testing.T) {
 // TestAutoencoderTrainsLikePyTorch trains the seed's autoencoder 20 steps (MSE against the input,
 // Adam 1e-3) from PyTorch's recorded weights and batches and compares every step's loss.
 func TestAutoencoderTrainsLikePyTorch(t *testing.T) {
-	f, err := parity.LoadTrain()
+	f, err := parity.Load[parity.Train]()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +104,7 @@ func TestAutoencoderTrainsLikePyTorch(t *testing.T) {
 // parameters, cross-entropy) 20 steps in eval mode (deterministic) and in train mode with dropout
 // drawn from libtorch's generator after manual_seed(0), as PyTorch did.
 func TestClassifierTrainsLikePyTorch(t *testing.T) {
-	f, err := parity.LoadTrain()
+	f, err := parity.Load[parity.Train]()
 	if err != nil {
 		t.Fatal(err)
 	}
