@@ -1,8 +1,11 @@
 // Package bench measures the Go port against the Python original (bench/python) on the same machine.
 //
-// Each function here is the Go side of one of bench/python/steps.py's benchmarks, timed the same way
-// (warm-up iterations, then timed ones with the device synchronised at both ends) and reported with
-// the same fields, so that cmd/aecifar-bench can put the two side by side.
+// Each Benchmark (suite.go) is the Go side of one of bench/python/steps.py's benchmarks, timed the
+// same way (warm-up iterations, then timed ones with the device synchronised at both ends) and
+// reported with the same fields (Result). Its Rows say which Python benchmark it is compared with.
+// The harness (harness.go) runs both sides of every row in their own processes, interleaved, several
+// times (Compare); report.go summarises the samples and writes the results files (Write), which
+// cmd/aecifar-bench, a thin main, names after the machine and the date.
 package bench
 
 import (
@@ -12,7 +15,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"syscall"
 	"time"
 
@@ -25,17 +27,6 @@ import (
 	"github.com/aecifar/aecifar/torch/vision/datasets"
 	"github.com/aecifar/aecifar/train"
 )
-
-// Names of the benchmarks, as steps.py names them.
-var Names = []string{"ae_step", "clf_step", "ae_infer_1024", "clf_infer_1024", "ae_epoch"}
-
-// FastNames are the Go fast path's benchmarks (train's --fast), each compared with the Python
-// original's benchmark Baseline names: the same work done the blog's way. The fast steps include the
-// on-device augmentation, which the Python steps (on a fixed batch) do not do.
-var FastNames = []string{"ae_step_fast", "clf_step_fast", "ae_epoch_fast"}
-
-// Baseline is the steps.py benchmark a Go benchmark is compared with.
-func Baseline(name string) string { return strings.TrimSuffix(name, "_fast") }
 
 // Result is one measurement; the JSON fields are steps.py's.
 type Result struct {
@@ -66,51 +57,25 @@ type Options struct {
 	MaxBatches    int
 }
 
-// Run runs the named benchmark.
+// Run runs the named Go benchmark (see Benchmarks).
 func Run(name string, o Options) (Result, error) {
-	var (
-		iters, images int
-		secs          float64
-		err           error
-	)
-	batch := o.Batch
-	switch name {
-	case "ae_step":
-		secs, err = aeStep(o)
-		iters = o.Iters
-	case "clf_step":
-		secs, err = clfStep(o)
-		iters = o.Iters
-	case "ae_infer_1024":
-		batch = 1024
-		secs, err = infer(o, false)
-		iters = o.Iters
-	case "clf_infer_1024":
-		batch = 1024
-		secs, err = infer(o, true)
-		iters = o.Iters
-	case "ae_epoch":
-		secs, iters, images, err = aeEpoch(o)
-	case "ae_step_fast", "clf_step_fast":
-		secs, err = stepFast(o, name == "clf_step_fast")
-		iters = o.Iters
-	case "ae_epoch_fast":
-		secs, iters, images, err = aeEpochFast(o)
-	default:
+	b, ok := lookup(name)
+	if !ok {
 		return Result{}, fmt.Errorf("unknown benchmark %q", name)
 	}
+	m, err := b.Measure(o)
 	if err != nil {
 		return Result{}, fmt.Errorf("%s: %w", name, err)
 	}
-	if images == 0 {
-		images = batch * iters
+	if m.Batch == 0 {
+		m.Batch = o.Batch
 	}
-	r := Result{Side: "go", Name: name, Device: o.Device.Type, Batch: batch, Iters: iters, Images: images,
-		Seconds: secs, ImagesPerS: float64(images) / secs, MsPerStep: 1000 * secs / float64(iters),
-		Torch: torch.Version(), Threads: torch.GetNumThreads(), PeakRSSMB: peakRSSMB()}
-	if name == "ae_epoch" {
-		r.Workers = o.Workers
+	if m.Images == 0 {
+		m.Images = m.Batch * m.Iters
 	}
+	r := Result{Side: "go", Name: name, Device: o.Device.Type, Batch: m.Batch, Iters: m.Iters, Images: m.Images,
+		Seconds: m.Seconds, ImagesPerS: float64(m.Images) / m.Seconds, MsPerStep: 1000 * m.Seconds / float64(m.Iters),
+		Torch: torch.Version(), Threads: torch.GetNumThreads(), PeakRSSMB: peakRSSMB(), Workers: m.Workers}
 	if o.Device.IsCUDA() {
 		m, err := cuda.Memory(o.Device)
 		if err != nil {
@@ -131,21 +96,21 @@ func peakRSSMB() float64 {
 }
 
 // timeSteps runs warmup untimed steps then iters timed ones.
-func timeSteps(o Options, step func() error) (float64, error) {
+func timeSteps(o Options, step func() error) (Measurement, error) {
 	for i := 0; i < o.Warmup; i++ {
 		if err := step(); err != nil {
-			return 0, err
+			return Measurement{}, err
 		}
 	}
 	sync(o.Device)
 	start := time.Now()
 	for i := 0; i < o.Iters; i++ {
 		if err := step(); err != nil {
-			return 0, err
+			return Measurement{}, err
 		}
 	}
 	sync(o.Device)
-	return time.Since(start).Seconds(), nil
+	return Measurement{Seconds: time.Since(start).Seconds(), Iters: o.Iters}, nil
 }
 
 // sync waits for the device's queued work: reading a value back does it on CUDA and costs nothing
@@ -158,15 +123,15 @@ func sync(d torch.Device) {
 	}
 }
 
-func aeStep(o Options) (float64, error) {
+func aeStep(o Options) (Measurement, error) {
 	ae := models.NewConvAutoencoder()
 	defer ae.Drop()
 	if err := ae.To(o.Device); err != nil {
-		return 0, err
+		return Measurement{}, err
 	}
 	opt, err := optim.NewAdam(ae.Parameters(), optim.AdamOptions{LR: 0.001})
 	if err != nil {
-		return 0, err
+		return Measurement{}, err
 	}
 	defer opt.Drop()
 	lossFn := nn.NewMSELoss()
@@ -180,18 +145,18 @@ func aeStep(o Options) (float64, error) {
 	})
 }
 
-func clfStep(o Options) (float64, error) {
+func clfStep(o Options) (Measurement, error) {
 	ae := models.NewConvAutoencoder()
 	defer ae.Drop()
 	clf := models.NewClassifier(ae)
 	defer clf.Drop()
 	if err := clf.To(o.Device); err != nil {
-		return 0, err
+		return Measurement{}, err
 	}
 	clf.FreezeEncoder(nil)
 	opt, err := optim.NewSGD(clf.Parameters(), 0.001)
 	if err != nil {
-		return 0, err
+		return Measurement{}, err
 	}
 	defer opt.Drop()
 	criterion := nn.NewCrossEntropyLoss()
@@ -211,57 +176,61 @@ func clfStep(o Options) (float64, error) {
 	})
 }
 
-func infer(o Options, classifier bool) (float64, error) {
+// infer times a forward pass, without gradients, of the autoencoder or the classifier on a batch of
+// 1024.
+func infer(o Options, classifier bool) (Measurement, error) {
 	ae, clf, err := newModels(o.Device)
 	if err != nil {
-		return 0, err
+		return Measurement{}, err
 	}
 	defer ae.Drop()
 	defer clf.Drop()
 	clf.Eval()
-	var m nn.Forwarder = ae
+	var model nn.Forwarder = ae
 	if classifier {
-		m = clf
+		model = clf
 	}
 	x := torch.Randn([]int64{1024, 3, 32, 32}, torch.RandnOptions{Device: o.Device})
 	defer x.Drop()
-	var secs float64
+	var m Measurement
 	torch.NoGrad(func() {
-		secs, err = timeSteps(o, func() error {
+		m, err = timeSteps(o, func() error {
 			s := torch.NewScope()
 			defer s.Close()
-			return m.Forward(s.Attach(x.Detach())).Err()
+			return model.Forward(s.Attach(x.Detach())).Err()
 		})
 	})
-	return secs, err
+	m.Batch = 1024
+	return m, err
 }
 
 // aeEpoch is one autoencoder epoch over the real training split with the seed's augmentation and
 // loader, loss read back every step as the blog does, capped at MaxBatches.
-func aeEpoch(o Options) (secs float64, batches, images int, err error) {
+func aeEpoch(o Options) (Measurement, error) {
 	if o.Data == "" {
-		return 0, 0, 0, fmt.Errorf("needs an ImageFolder root with train/ (CIFAR10_DIR or --data)")
+		return Measurement{}, fmt.Errorf("needs an ImageFolder root with train/ (CIFAR10_DIR or --data)")
 	}
 	folder, err := datasets.NewImageFolder(filepath.Join(o.Data, "train"), datasets.ImageFolderOptions{Transform: train.AugmentTransform()})
 	if err != nil {
-		return 0, 0, 0, err
+		return Measurement{}, err
 	}
 	loader, err := data.NewDataLoader(folder, data.DataLoaderOptions{BatchSize: o.Batch, Shuffle: true, NumWorkers: o.Workers, Seed: 1})
 	if err != nil {
-		return 0, 0, 0, err
+		return Measurement{}, err
 	}
 	ae := models.NewConvAutoencoder()
 	defer ae.Drop()
 	if err := ae.To(o.Device); err != nil {
-		return 0, 0, 0, err
+		return Measurement{}, err
 	}
 	opt, err := optim.NewAdam(ae.Parameters(), optim.AdamOptions{LR: 0.001})
 	if err != nil {
-		return 0, 0, 0, err
+		return Measurement{}, err
 	}
 	defer opt.Drop()
 	lossFn := nn.NewMSELoss()
 	start := time.Now()
+	batches, images := 0, 0
 	it := loader.Iter(context.Background())
 	defer it.Close()
 	for it.Next() && (o.MaxBatches == 0 || batches < o.MaxBatches) {
@@ -277,21 +246,21 @@ func aeEpoch(o Options) (secs float64, batches, images int, err error) {
 		}
 		s.Close()
 		if err != nil {
-			return 0, 0, 0, err
+			return Measurement{}, err
 		}
 		batches++
 		images += b.Len()
 	}
 	if err := it.Err(); err != nil {
-		return 0, 0, 0, err
+		return Measurement{}, err
 	}
-	return time.Since(start).Seconds(), batches, images, nil
+	return Measurement{Seconds: time.Since(start).Seconds(), Iters: batches, Images: images, Workers: o.Workers}, nil
 }
 
 // stepFast times the fast path's training step (train.FastTrainer): resident uint8 images augmented
 // on the device 32 batches per call, then per batch forward, backward, a capturable optimizer step and
 // the loss summed on the device, replayed as a CUDA graph on CUDA.
-func stepFast(o Options, classifier bool) (float64, error) {
+func stepFast(o Options, classifier bool) (Measurement, error) {
 	const n = 4096 // resident random images
 	images := torch.Rand([]int64{n, 3, 32, 32}, torch.RandOptions{Device: o.Device}).MulScalar(255).ToDType(torch.Uint8)
 	defer images.Drop()
@@ -308,11 +277,11 @@ func stepFast(o Options, classifier bool) (float64, error) {
 	order := torch.FromSlice(perm, n).To(o.Device)
 	defer order.Drop()
 	if err := torch.FirstErr(images, y, order); err != nil {
-		return 0, err
+		return Measurement{}, err
 	}
 	ae, clf, err := newModels(o.Device)
 	if err != nil {
-		return 0, err
+		return Measurement{}, err
 	}
 	defer ae.Drop()
 	defer clf.Drop()
@@ -326,7 +295,7 @@ func stepFast(o Options, classifier bool) (float64, error) {
 		f, err = train.NewFastAutoencoder(cfg, ae, images)
 	}
 	if err != nil {
-		return 0, err
+		return Measurement{}, err
 	}
 	defer f.Drop()
 	// As the fast path does: the inputs of 32 batches made at once, then a step per batch.
@@ -361,17 +330,17 @@ func stepFast(o Options, classifier bool) (float64, error) {
 // aeEpochFast is ae_epoch on the fast path (train.FastAutoencoderEpochs): the second of two epochs,
 // after the first has warmed up and captured the step. Decoding the images onto the device, done
 // once per run, is not timed.
-func aeEpochFast(o Options) (secs float64, batches, images int, err error) {
+func aeEpochFast(o Options) (Measurement, error) {
 	if o.Data == "" {
-		return 0, 0, 0, fmt.Errorf("needs an ImageFolder root with train/ (CIFAR10_DIR or --data)")
+		return Measurement{}, fmt.Errorf("needs an ImageFolder root with train/ (CIFAR10_DIR or --data)")
 	}
 	cfg := train.Default()
 	cfg.DataDir, cfg.Device, cfg.BatchSize, cfg.MaxBatches, cfg.Quiet = o.Data, o.Device, o.Batch, o.MaxBatches, true
 	seconds, imgs, err := train.FastAutoencoderEpochs(context.Background(), cfg, 2)
 	if err != nil {
-		return 0, 0, 0, err
+		return Measurement{}, err
 	}
-	return seconds[1], (imgs[1] + o.Batch - 1) / o.Batch, imgs[1], nil
+	return Measurement{Seconds: seconds[1], Iters: (imgs[1] + o.Batch - 1) / o.Batch, Images: imgs[1]}, nil
 }
 
 // newModels is the blog's autoencoder and the classifier on its encoder, on device.

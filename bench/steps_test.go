@@ -7,8 +7,8 @@ import (
 	"github.com/aecifar/aecifar/torch"
 )
 
-// The testing.B forms of the step benchmarks: `go test -bench . ./bench/`. cmd/aecifar-bench runs
-// the same functions beside the Python original.
+// The testing.B forms of the step benchmarks: `go test -bench . ./bench/`. The harness (Compare)
+// runs the same functions beside the Python original.
 
 func benchmark(b *testing.B, name string) {
 	o := Options{Device: torch.CPU, Iters: b.N, Warmup: 5, Batch: 32, Data: os.Getenv("CIFAR10_DIR"), Workers: 4, MaxBatches: b.N}
@@ -30,10 +30,9 @@ func BenchmarkClassifierInfer(b *testing.B)  { benchmark(b, "clf_infer_1024") }
 func BenchmarkAutoencoderEpoch(b *testing.B) { benchmark(b, "ae_epoch") }
 
 func TestRunEveryBenchmark(t *testing.T) {
-	for _, name := range Names {
-		if name == "ae_epoch" {
-			continue // needs the data set; BenchmarkAutoencoderEpoch covers it
-		}
+	rows, _ := Rows(nil, 2, false) // the epochs need the data set; BenchmarkAutoencoderEpoch covers ae_epoch
+	for _, row := range rows {
+		name := row.Go
 		r, err := Run(name, Options{Device: torch.CPU, Iters: 2, Warmup: 1, Batch: 4})
 		if err != nil {
 			t.Fatal(err)

@@ -1,13 +1,15 @@
-package models
+package models_test
 
 import (
 	"fmt"
 	"testing"
 
+	"github.com/aecifar/aecifar/models"
 	"github.com/aecifar/aecifar/torch"
 	"github.com/aecifar/aecifar/torch/nn"
 	"github.com/aecifar/aecifar/torch/optim"
 	"github.com/aecifar/aecifar/torch/testing/parity"
+	"github.com/aecifar/aecifar/train"
 )
 
 // lossTol is the bound for 20 training steps against PyTorch on CPU.
@@ -37,13 +39,13 @@ func keys(sd torch.StateDict) []string {
 }
 
 func TestStateDictKeysMatchPython(t *testing.T) {
-	f, err := parity.LoadTrain()
+	f, err := parity.Load[parity.Train]()
 	if err != nil {
 		t.Fatal(err)
 	}
-	ae := NewConvAutoencoder()
+	ae := models.NewConvAutoencoder()
 	defer ae.Drop()
-	clf := NewClassifier(ae)
+	clf := models.NewClassifier(ae)
 	if got, want := fmt.Sprint(keys(ae.StateDict())), fmt.Sprint(f.Autoencoder.StateDictKeys); got != want {
 		t.Errorf("autoencoder keys %s, Python %s", got, want)
 	}
@@ -53,16 +55,17 @@ func TestStateDictKeysMatchPython(t *testing.T) {
 }
 
 // TestAutoencoderTrainsLikePyTorch trains the seed's autoencoder 20 steps (MSE against the input,
-// Adam 1e-3) from PyTorch's recorded weights and batches and compares every step's loss.
+// Adam 1e-3) from PyTorch's recorded weights and batches and compares every step's loss. Each step is
+// train.AutoencoderStep, the code that trains aecifar's models.
 func TestAutoencoderTrainsLikePyTorch(t *testing.T) {
-	f, err := parity.LoadTrain()
+	f, err := parity.Load[parity.Train]()
 	if err != nil {
 		t.Fatal(err)
 	}
 	run := f.Autoencoder
 	torch.SetNumThreads(f.NumThreads)
 	defer torch.SetNumThreads(2)
-	ae := NewConvAutoencoder()
+	ae := models.NewConvAutoencoder()
 	defer ae.Drop()
 	setParams(t, ae, run.Params)
 	opt, err := optim.NewAdam(ae.Parameters(), optim.AdamOptions{LR: run.Optimizer.LR})
@@ -75,14 +78,8 @@ func TestAutoencoderTrainsLikePyTorch(t *testing.T) {
 		torch.WithScope(func(s *torch.Scope) {
 			b := run.Batch.Batch(step)
 			images := s.Attach(torch.FromSlice(b.Values(), b.Shape...))
-			if err := opt.ZeroGrad(); err != nil {
-				t.Fatal(err)
-			}
-			loss := lossFn.Forward(ae.Forward(images), images)
-			if err := loss.Backward(); err != nil {
-				t.Fatal(err)
-			}
-			if err := opt.Step(); err != nil {
+			loss, err := train.AutoencoderStep(ae, opt, lossFn, images)
+			if err != nil {
 				t.Fatal(err)
 			}
 			got := loss.MustItem()
@@ -102,9 +99,10 @@ func TestAutoencoderTrainsLikePyTorch(t *testing.T) {
 
 // TestClassifierTrainsLikePyTorch trains the seed's classifier (frozen encoder, SGD over all
 // parameters, cross-entropy) 20 steps in eval mode (deterministic) and in train mode with dropout
-// drawn from libtorch's generator after manual_seed(0), as PyTorch did.
+// drawn from libtorch's generator after manual_seed(0), as PyTorch did. Each step is
+// train.ClassifierStep, the code that trains aecifar's classifier.
 func TestClassifierTrainsLikePyTorch(t *testing.T) {
-	f, err := parity.LoadTrain()
+	f, err := parity.Load[parity.Train]()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,8 +111,8 @@ func TestClassifierTrainsLikePyTorch(t *testing.T) {
 	defer torch.SetNumThreads(2)
 	for _, traj := range []parity.Trajectory{run.Eval, run.Train} {
 		t.Run(traj.Mode, func(t *testing.T) {
-			ae := NewConvAutoencoder()
-			clf := NewClassifier(ae)
+			ae := models.NewConvAutoencoder()
+			clf := models.NewClassifier(ae)
 			defer clf.Drop() // the encoder's parameters are shared with ae
 			defer ae.Drop()
 			setParams(t, clf, run.Params)
@@ -148,14 +146,8 @@ func TestClassifierTrainsLikePyTorch(t *testing.T) {
 					data := s.Attach(torch.FromSlice(b.Values(), b.Shape...))
 					labels := run.Labels.Labels(step)
 					target := s.Attach(torch.FromSlice(labels, int64(len(labels))))
-					if err := opt.ZeroGrad(); err != nil {
-						t.Fatal(err)
-					}
-					loss := criterion.Forward(clf.Forward(data), target)
-					if err := loss.Backward(); err != nil {
-						t.Fatal(err)
-					}
-					if err := opt.Step(); err != nil {
+					_, loss, err := train.ClassifierStep(clf, opt, criterion, data, target)
+					if err != nil {
 						t.Fatal(err)
 					}
 					if err := parity.Compare([]float64{loss.MustItem()}, []float64{traj.Losses[step]}, lossTol); err != nil {

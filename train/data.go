@@ -3,6 +3,8 @@ package train
 import (
 	"context"
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"path/filepath"
 
 	"github.com/aecifar/aecifar/torch"
@@ -11,9 +13,6 @@ import (
 	"github.com/aecifar/aecifar/torch/vision/transforms"
 	"github.com/aecifar/aecifar/torch/vision/transforms/presets"
 )
-
-// Mean and Std are the blog's normalisation constants (presets.Mean and presets.Std).
-var Mean, Std = presets.Mean[:], presets.Std[:]
 
 // AugmentTransform is the blog's aug_tran, the training and validation pipeline (presets.AugTran).
 func AugmentTransform() transforms.Compose { return presets.AugTran() }
@@ -41,11 +40,25 @@ func LoadData(cfg Config) (*Data, error) {
 	return newData(cfg, s)
 }
 
+// splitValidation is the blog's train/validation split: the indices 0..n-1
+// shuffled, split = floor(fraction·n), validation = the first split indices,
+// train = the rest. (The blog shuffles with NumPy; rng stands in for it.)
+// A fraction outside [0, 1] is clamped to it.
+func splitValidation(n int, fraction float64, rng *rand.Rand) (train, val []int) {
+	if math.IsNaN(fraction) {
+		fraction = 0
+	}
+	fraction = min(max(fraction, 0), 1)
+	idx := rng.Perm(max(n, 0))
+	split := int(fraction * float64(len(idx)))
+	return idx[split:], idx[:split]
+}
+
 // newData makes the blog's loaders over the opened splits.
 func newData(cfg Config, s *splits) (*Data, error) {
 	trainSet, testSet := s.train, s.test
 	// The blog shuffles indices with numpy and takes the first floor(0.15*n) for validation.
-	trainIdx, valIdx := data.SplitValidation(trainSet.Len(), validationSize, cfg.streams().split())
+	trainIdx, valIdx := splitValidation(trainSet.Len(), validationSize, cfg.streams().split())
 	opts := func(s data.Sampler, seed uint64) data.DataLoaderOptions {
 		return data.DataLoaderOptions{BatchSize: cfg.BatchSize, Sampler: s, NumWorkers: cfg.Workers, Seed: seed}
 	}

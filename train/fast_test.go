@@ -16,6 +16,7 @@ import (
 	"github.com/aecifar/aecifar/torch/nn"
 	"github.com/aecifar/aecifar/torch/optim"
 	"github.com/aecifar/aecifar/torch/vision/transforms/fused"
+	"github.com/aecifar/aecifar/torch/vision/transforms/presets"
 )
 
 // The fast path writes every output the blog's loops write, in the same formats.
@@ -109,7 +110,7 @@ func TestResidentImagesAreThePixels(t *testing.T) {
 	hw := 32 * 32
 	for i, v := range b.Data {
 		c := (i / hw) % 3
-		pixel := float64(v)*Std[c] + Mean[c]
+		pixel := float64(v)*presets.Std[c] + presets.Mean[c]
 		if math.Abs(pixel*255-float64(got[i])) > 1e-3 {
 			t.Fatalf("value %d: resident %v, loader %v", i, got[i], pixel*255)
 		}

@@ -34,7 +34,7 @@ func loadResident(ctx context.Context, cfg Config) (*resident, error) {
 	}
 	trainSet, testSet := s.train, s.test
 	d := &resident{}
-	d.trainIdx, d.valIdx = data.SplitValidation(trainSet.Len(), validationSize, cfg.streams().split())
+	d.trainIdx, d.valIdx = splitValidation(trainSet.Len(), validationSize, cfg.streams().split())
 	if d.train, d.trainLabels, err = upload(ctx, trainSet, cfg.Device); err != nil {
 		return nil, fmt.Errorf("fast path: training images: %w", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/aecifar/aecifar/internal/dirlock"
 	"github.com/aecifar/aecifar/models"
 	"github.com/aecifar/aecifar/torch"
+	"github.com/aecifar/aecifar/torch/vision/transforms/presets"
 	"github.com/aecifar/aecifar/train/report"
 )
 
@@ -407,7 +408,7 @@ func writeReconstructions(cfg Config, ae *models.ConvAutoencoder, d *Data) error
 				hw := per / 3
 				for c := 0; c < 3; c++ {
 					for j := 0; j < hw; j++ {
-						img[c*hw+j] = img[c*hw+j]*float32(Std[c]) + float32(Mean[c])
+						img[c*hw+j] = img[c*hw+j]*float32(presets.Std[c]) + float32(presets.Mean[c])
 					}
 				}
 				originals = append(originals, img)

@@ -39,7 +39,7 @@ const (
 func warnMemory(cfg Config, s *splits, trains bool) {
 	w := cfg.progress()
 	n := s.train.Len()
-	trainSplit := n - int(math.Floor(validationSize*float64(n))) // as data.SplitValidation splits
+	trainSplit := n - int(math.Floor(validationSize*float64(n))) // as splitValidation splits
 	if trains && cfg.BatchSize > trainSplit {
 		fmt.Fprintf(w, "aecifar: warning: --batch-size %d is more than the %d training images: every epoch is one optimizer step (the blog's batch is 32)\n",
 			cfg.BatchSize, trainSplit)

@@ -12,7 +12,7 @@ import (
 // runs once more as Capturable, against the same values: its bias corrections are float32 on the
 // device instead of double on the host, which PyTorch 1.13 cannot run on the CPU to record.
 func TestOptimizersMatchPyTorch(t *testing.T) {
-	f, err := parity.LoadOptim()
+	f, err := parity.Load[parity.Optim]()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,8 +33,12 @@ func TestDiskFullKeepsThePreviousFile(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the previous checkpoint was damaged: %v", err)
 	}
-	if len(got) != 1 || got[0].Shape[0] != 1000 {
-		t.Fatalf("the file holds %v, want the previous checkpoint", got[0].Shape)
+	if len(got) != 1 || len(got[0].Shape) == 0 || got[0].Shape[0] != 1000 {
+		shapes := make([][]int64, len(got))
+		for i, e := range got {
+			shapes[i] = e.Shape
+		}
+		t.Fatalf("the file holds tensors of shapes %v, want the previous checkpoint's one [1000 ...]", shapes)
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {

@@ -12,7 +12,7 @@ import (
 // (torch/testdata/parity/plateau.json): the learning rates after each step must be equal, exactly,
 // as must best, the counters and the verbose lines.
 func TestPlateauMatchesPyTorch(t *testing.T) {
-	f, err := parity.LoadPlateau()
+	f, err := parity.Load[parity.Plateau]()
 	if err != nil {
 		t.Fatal(err)
 	}

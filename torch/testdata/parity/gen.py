@@ -47,6 +47,13 @@ from torch import nn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
+# The seed's autoencoder: the blog's code, defined once in bench/python/seed.py.
+sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "bench", "python"))
+with warnings.catch_warnings():
+    # seed.py's aug_tran passes interpolation=3, as the blog does, which torchvision 0.14 warns of.
+    warnings.simplefilter("ignore", UserWarning)
+    from seed import ConvAutoencoder  # noqa: E402
+
 # Tolerances of --check.
 #
 # The same torch on another CPU (or on the same CPU under other kernel choices) computes float32
@@ -371,27 +378,6 @@ def gen_init():
 # ---------------------------------------------------------------------------
 # train.json: the seed's two models, 20 steps each
 # ---------------------------------------------------------------------------
-
-class ConvAutoencoder(nn.Module):
-    """Exactly the seed's autoencoder."""
-
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(3, 16, 3, padding=1)
-        self.conv2 = nn.Conv2d(16, 4, 3, padding=1)
-        self.pool = nn.MaxPool2d(2, 2)
-        self.t_conv1 = nn.ConvTranspose2d(4, 16, 2, stride=2)
-        self.t_conv2 = nn.ConvTranspose2d(16, 3, 2, stride=2)
-
-    def forward(self, x):
-        x = torch.relu(self.conv1(x))
-        x = self.pool(x)
-        x = torch.relu(self.conv2(x))
-        x = self.pool(x)
-        x = torch.relu(self.t_conv1(x))
-        x = torch.sigmoid(self.t_conv2(x))
-        return x
-
 
 class MyModel(nn.Module):
     """Exactly the seed's classifier over the autoencoder's first three children."""

@@ -35,14 +35,14 @@
 // Objects below are written as {key: type}; "det" stands for {"shape": [int], "seed": int,
 // "scale": number}, meaning Det(shape, seed, scale).
 //
-// det.json ([DetFile], [LoadDet]):
+// det.json ([DetFile], [Load]):
 //
 //	{"torch_version", "det": [{"n", "seed", "scale", "index": [int], "values": [number], "sum"}],
 //	 "labels": [{"n", "seed", "classes", "values": [int]}]}
 //
 // values[j] = Det([n], seed, scale)[index[j]]; sum is the float64 sum of all n values.
 //
-// layers.json ([Layers], [LoadLayers]): {"torch_version", "cases": [case]}, where case is
+// layers.json ([Layers], [Load]): {"torch_version", "cases": [case]}, where case is
 //
 //	{"name": string,
 //	 "module": {"type": "Conv2d"|"ConvTranspose2d"|"Linear"|"MaxPool2d"|"ReLU"|"Sigmoid"|"Dropout",
@@ -61,7 +61,7 @@
 // Linear(20,7), Linear(20,7,bias=False), ReLU (its input holds an exact 0, where the gradient is
 // 0), Sigmoid, Dropout(0.2) in eval mode (identity). Batch 2 throughout.
 //
-// losses.json ([Losses], [LoadLosses]): {"torch_version", "cases": [case]}, where case is
+// losses.json ([Losses], [Load]): {"torch_version", "cases": [case]}, where case is
 //
 //	{"loss": "MSELoss"|"CrossEntropyLoss", "reduction": "mean"|"sum"|"none",
 //	 "input": det, "target": det (MSELoss) | {"n", "seed", "classes"} (CrossEntropyLoss: DetLabels),
@@ -71,7 +71,7 @@
 // for "none". MSELoss on [4,5] and [2,3,4,4]; CrossEntropyLoss on [6,10] logits at scale 1 and
 // at scale 30 (large logits: log-softmax must be stable).
 //
-// init.json ([Init], [LoadInit]): {"torch_version", "cases": [case]}, where case is
+// init.json ([Init], [Load]): {"torch_version", "cases": [case]}, where case is
 //
 //	{"module", "weight_shape", "bias_shape", "fan_in", "weight_bound", "bias_bound",
 //	 "weight_bound_simple", "weight_bound_f32", "bias_bound_f32", "samples", "manual_seed",
@@ -83,7 +83,7 @@
 // Modules: Conv2d(3,16,3), Conv2d(16,4,3), ConvTranspose2d(4,16,2,stride=2),
 // ConvTranspose2d(16,3,2,stride=2), Linear(1024,1024), Linear(512,10), 300 of each.
 //
-// train.json ([Train], [LoadTrain]):
+// train.json ([Train], [Load]):
 //
 //	{"torch_version", "num_threads",
 //	 "autoencoder": {"state_dict_keys": [string], "params": [{"name"} + det], "batch": batches,
@@ -101,7 +101,7 @@
 // parameter starts as Det(shape, seed, 1/sqrt(fan_in of its layer)); the classifier's modelA
 // reuses the autoencoder's starting conv1/conv2 seeds (modelA.0.* = conv1.*, modelA.1.* = conv2.*).
 //
-// optim.json ([Optim], [LoadOptim]):
+// optim.json ([Optim], [Load]):
 //
 //	{"torch_version", "param": det, "target": det, "weight": det, "loss": string, "steps",
 //	 "cases": [{"name", "type": "SGD"|"Adam", "args": {keyword arguments},
@@ -112,7 +112,7 @@
 // with nesterov, with weight_decay=0.01; Adam(lr=0.01), Adam(lr=0.01, betas=(0.8,0.99),
 // eps=1e-6), Adam(weight_decay=0.1), Adam(amsgrad=True), Adam(lr=0.1, amsgrad=True).
 //
-// plateau.json ([Plateau], [LoadPlateau]):
+// plateau.json ([Plateau], [Load]):
 //
 //	{"torch_version", "verbose_format": string, "metrics": {name: [number]},
 //	 "configs": [{"name", "lrs": [number], "args": {"mode", "factor", "patience", "threshold",
@@ -129,11 +129,11 @@
 //
 // # Using it
 //
-//	cases, err := parity.LoadLayers()
+//	cases, err := parity.Load[parity.Layers]() // any file: Load[parity.Train]() reads train.json
 //	...
 //	x := c.Input.Values()                     // []float32 with shape c.Input.Shape
 //	err = parity.Compare(got, c.Output.Values, parity.Tol{Abs: 1e-6, Rel: 1e-5})
 //
 // Files are found through [Dir] (relative to this package's source, or $AECIFAR_PARITY_DIR).
-// Loaders return an error for a missing file or an unknown field; the package never panics.
+// [Load] returns an error for a missing file or an unknown field; the package never panics.
 package parity

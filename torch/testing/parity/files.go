@@ -27,23 +27,43 @@ func Dir() string {
 	return filepath.Join(filepath.Dir(file), "..", "..", "testdata", "parity")
 }
 
-// load decodes one file strictly: a field the Go types do not know is an error, so that a
-// change of schema in gen.py cannot go unnoticed.
-func load(name string, v interface{ version() string }) error {
-	path := filepath.Join(Dir(), name)
+// A fixture is the Go form of one of gen.py's JSON files: it names its file, and its Header tells
+// which torch wrote it.
+type fixture interface {
+	fileName() string
+	version() string
+}
+
+// Header is what every file holds besides its cases: the version of torch that wrote it.
+type Header struct {
+	TorchVersion string `json:"torch_version"`
+}
+
+func (h *Header) version() string { return h.TorchVersion }
+
+// Load reads the file F is the form of: parity.Load[parity.Train]() reads train.json. Decoding is
+// strict: a field the Go types do not know is an error, so that a change of schema in gen.py cannot
+// go unnoticed.
+func Load[F any, P interface {
+	*F
+	fixture
+}]() (*F, error) {
+	f := new(F)
+	p := P(f)
+	path := filepath.Join(Dir(), p.fileName())
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return fmt.Errorf("parity: %w (set %s, or run torch/testdata/parity/gen.py)", err, DirEnv)
+		return nil, fmt.Errorf("parity: %w (set %s, or run torch/testdata/parity/gen.py)", err, DirEnv)
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("parity: %s: %w", path, err)
+	if err := dec.Decode(f); err != nil {
+		return nil, fmt.Errorf("parity: %s: %w", path, err)
 	}
-	if v.version() == "" {
-		return fmt.Errorf("parity: %s: no torch_version", path)
+	if p.version() == "" {
+		return nil, fmt.Errorf("parity: %s: no torch_version", path)
 	}
-	return nil
+	return f, nil
 }
 
 // DetTensor names a tensor made by Det: no data is stored.
@@ -81,12 +101,12 @@ type Summary struct {
 
 // DetFile is det.json: values of det() and det_labels() as Python computed them.
 type DetFile struct {
-	TorchVersion string        `json:"torch_version"`
-	Det          []DetSample   `json:"det"`
-	Labels       []LabelSample `json:"labels"`
+	Header
+	Det    []DetSample   `json:"det"`
+	Labels []LabelSample `json:"labels"`
 }
 
-func (f *DetFile) version() string { return f.TorchVersion }
+func (*DetFile) fileName() string { return "det.json" }
 
 // DetSample holds det([N], Seed, Scale) at the listed indices, and the float64 sum of all N values.
 type DetSample struct {
@@ -106,21 +126,15 @@ type LabelSample struct {
 	Values  []int64 `json:"values"`
 }
 
-// LoadDet reads det.json.
-func LoadDet() (*DetFile, error) {
-	var f DetFile
-	return &f, load("det.json", &f)
-}
-
 // ---- layers.json ----
 
 // Layers is layers.json: one forward and backward pass per layer configuration.
 type Layers struct {
-	TorchVersion string      `json:"torch_version"`
-	Cases        []LayerCase `json:"cases"`
+	Header
+	Cases []LayerCase `json:"cases"`
 }
 
-func (f *Layers) version() string { return f.TorchVersion }
+func (*Layers) fileName() string { return "layers.json" }
 
 // LayerCase is one layer run on a Det input with Det parameters. The loss is
 // (output * LossWeight.Values()).sum(), so the output's gradient is LossWeight itself.
@@ -187,21 +201,15 @@ type ModuleArgs struct {
 	Inplace       bool    `json:"inplace,omitempty"`
 }
 
-// LoadLayers reads layers.json.
-func LoadLayers() (*Layers, error) {
-	var f Layers
-	return &f, load("layers.json", &f)
-}
-
 // ---- losses.json ----
 
 // Losses is losses.json: MSELoss and CrossEntropyLoss under each reduction.
 type Losses struct {
-	TorchVersion string     `json:"torch_version"`
-	Cases        []LossCase `json:"cases"`
+	Header
+	Cases []LossCase `json:"cases"`
 }
 
-func (f *Losses) version() string { return f.TorchVersion }
+func (*Losses) fileName() string { return "losses.json" }
 
 // LossCase is loss(input, target) with Reduction "mean", "sum" or "none". For "mean" and "sum"
 // InputGrad is the gradient of the scalar loss; for "none" it is the gradient of
@@ -234,21 +242,15 @@ func (t LossTarget) Tensor() DetTensor {
 // Labels is the CrossEntropyLoss target.
 func (t LossTarget) Labels() []int64 { return DetLabels(t.N, int(t.Seed), t.Classes) }
 
-// LoadLosses reads losses.json.
-func LoadLosses() (*Losses, error) {
-	var f Losses
-	return &f, load("losses.json", &f)
-}
-
 // ---- init.json ----
 
 // Init is init.json: statistics of PyTorch's default initialization.
 type Init struct {
-	TorchVersion string     `json:"torch_version"`
-	Cases        []InitCase `json:"cases"`
+	Header
+	Cases []InitCase `json:"cases"`
 }
 
-func (f *Init) version() string { return f.TorchVersion }
+func (*Init) fileName() string { return "init.json" }
 
 // InitCase pools the weights and the biases of Samples fresh modules built after
 // torch.manual_seed(ManualSeed).
@@ -292,23 +294,17 @@ type Moments struct {
 	Std   float64 `json:"std"`
 }
 
-// LoadInit reads init.json.
-func LoadInit() (*Init, error) {
-	var f Init
-	return &f, load("init.json", &f)
-}
-
 // ---- train.json ----
 
 // Train is train.json: the seed's autoencoder and classifier trained for a few steps on CPU.
 type Train struct {
-	TorchVersion string         `json:"torch_version"`
-	NumThreads   int            `json:"num_threads"`
-	Autoencoder  AutoencoderRun `json:"autoencoder"`
-	Classifier   ClassifierRun  `json:"classifier"`
+	Header
+	NumThreads  int            `json:"num_threads"`
+	Autoencoder AutoencoderRun `json:"autoencoder"`
+	Classifier  ClassifierRun  `json:"classifier"`
 }
 
-func (f *Train) version() string { return f.TorchVersion }
+func (*Train) fileName() string { return "train.json" }
 
 // NamedTensor is a parameter, by state_dict key, and the Det tensor it starts from.
 type NamedTensor struct {
@@ -400,27 +396,21 @@ type Trajectory struct {
 	Final      []Summary `json:"final"`
 }
 
-// LoadTrain reads train.json.
-func LoadTrain() (*Train, error) {
-	var f Train
-	return &f, load("train.json", &f)
-}
-
 // ---- optim.json ----
 
 // Optim is optim.json: optimizers on a small quadratic. p starts at Param.Values(); the loss is
 // ((p - Target.Values())**2 * |Weight.Values()|).sum().
 type Optim struct {
-	TorchVersion string      `json:"torch_version"`
-	Param        DetTensor   `json:"param"`
-	Target       DetTensor   `json:"target"`
-	Weight       DetTensor   `json:"weight"`
-	Loss         string      `json:"loss"`
-	Steps        int         `json:"steps"`
-	Cases        []OptimCase `json:"cases"`
+	Header
+	Param  DetTensor   `json:"param"`
+	Target DetTensor   `json:"target"`
+	Weight DetTensor   `json:"weight"`
+	Loss   string      `json:"loss"`
+	Steps  int         `json:"steps"`
+	Cases  []OptimCase `json:"cases"`
 }
 
-func (f *Optim) version() string { return f.TorchVersion }
+func (*Optim) fileName() string { return "optim.json" }
 
 // OptimCase runs one optimizer for Steps steps. Args are the constructor's keyword arguments
 // as written in Name; Options the whole parameter group after construction. Losses[k] is the
@@ -434,24 +424,18 @@ type OptimCase struct {
 	Params  [][]float64            `json:"params"`
 }
 
-// LoadOptim reads optim.json.
-func LoadOptim() (*Optim, error) {
-	var f Optim
-	return &f, load("optim.json", &f)
-}
-
 // ---- plateau.json ----
 
 // Plateau is plateau.json: ReduceLROnPlateau on every named metric sequence under each config.
 type Plateau struct {
-	TorchVersion  string               `json:"torch_version"`
+	Header
 	VerboseFormat string               `json:"verbose_format"`
 	Metrics       map[string][]float64 `json:"metrics"`
 	Configs       []PlateauConfig      `json:"configs"`
 	Runs          []PlateauRun         `json:"runs"`
 }
 
-func (f *Plateau) version() string { return f.TorchVersion }
+func (*Plateau) fileName() string { return "plateau.json" }
 
 // Config returns the config called name, or nil.
 func (f *Plateau) Config(name string) *PlateauConfig {
@@ -537,8 +521,11 @@ type PlateauRun struct {
 	Stdout          []string    `json:"stdout"`
 }
 
-// LoadPlateau reads plateau.json.
-func LoadPlateau() (*Plateau, error) {
-	var f Plateau
-	return &f, load("plateau.json", &f)
-}
+// LoadLayers is Load[Layers], kept for torch/nn's tests until they call Load.
+func LoadLayers() (*Layers, error) { return Load[Layers]() }
+
+// LoadLosses is Load[Losses], kept for torch/nn's tests until they call Load.
+func LoadLosses() (*Losses, error) { return Load[Losses]() }
+
+// LoadInit is Load[Init], kept for torch/nn's tests until they call Load.
+func LoadInit() (*Init, error) { return Load[Init]() }

@@ -4,12 +4,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
 
 func TestDetMatchesPython(t *testing.T) {
-	f, err := LoadDet()
+	f, err := Load[DetFile]()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +93,7 @@ func wantLen(t *testing.T, what string, got int, want int64) {
 }
 
 func checkLayers(t *testing.T) {
-	f, err := LoadLayers()
+	f, err := Load[Layers]()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +175,7 @@ func checkLayerForward(t *testing.T, c *LayerCase) {
 }
 
 func checkLosses(t *testing.T) {
-	f, err := LoadLosses()
+	f, err := Load[Losses]()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +216,7 @@ func checkLosses(t *testing.T) {
 }
 
 func checkInit(t *testing.T) {
-	f, err := LoadInit()
+	f, err := Load[Init]()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,7 +266,7 @@ func checkSummaries(t *testing.T, what string, s []Summary, keys []string) {
 }
 
 func checkTrain(t *testing.T) {
-	f, err := LoadTrain()
+	f, err := Load[Train]()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -324,7 +326,7 @@ func checkTrain(t *testing.T) {
 }
 
 func checkOptim(t *testing.T) {
-	f, err := LoadOptim()
+	f, err := Load[Optim]()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -357,7 +359,7 @@ func checkOptim(t *testing.T) {
 }
 
 func checkPlateau(t *testing.T) {
-	f, err := LoadPlateau()
+	f, err := Load[Plateau]()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -439,5 +441,32 @@ func TestCompare(t *testing.T) {
 		if err := Compare(tt.got, tt.want, tt.tol); (err == nil) != tt.ok {
 			t.Errorf("case %d: Compare(%v, %v, %+v) = %v", i, tt.got, tt.want, tt.tol, err)
 		}
+	}
+}
+
+// Load reads the file its type names, strictly: a missing file, a field the Go types do not know and
+// a file without torch_version are errors, each naming the file.
+func TestLoadIsStrict(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv(DirEnv, dir)
+	if _, err := Load[Plateau](); err == nil || !strings.Contains(err.Error(), "plateau.json") {
+		t.Errorf("missing file: %v", err)
+	}
+	for _, tc := range []struct{ body, want string }{
+		{`{"torch_version": "1.13.0", "configs": [], "surprise": 1}`, `unknown field "surprise"`},
+		{`{"configs": []}`, "no torch_version"},
+	} {
+		if err := os.WriteFile(filepath.Join(dir, "plateau.json"), []byte(tc.body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Load[Plateau](); err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "plateau.json") {
+			t.Errorf("%s: %v, want %q", tc.body, err, tc.want)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "plateau.json"), []byte(`{"torch_version": "1.13.0"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if f, err := Load[Plateau](); err != nil || f.TorchVersion != "1.13.0" {
+		t.Errorf("a minimal file: %+v, %v", f, err)
 	}
 }

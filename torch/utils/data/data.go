@@ -50,7 +50,6 @@
 package data
 
 import (
-	"math"
 	"math/rand/v2"
 )
 
@@ -176,17 +175,3 @@ var (
 	_ Sampler = RandomSampler{}
 	_ Sampler = SubsetRandomSampler(nil)
 )
-
-// SplitValidation is the seed's train/validation split: the indices 0..n-1
-// shuffled, split = floor(fraction·n), validation = the first split indices,
-// train = the rest. (The seed shuffles with NumPy; rng stands in for it.)
-// A fraction outside [0, 1] is clamped to it.
-func SplitValidation(n int, fraction float64, rng *rand.Rand) (train, val []int) {
-	if math.IsNaN(fraction) {
-		fraction = 0
-	}
-	fraction = min(max(fraction, 0), 1)
-	idx := rng.Perm(max(n, 0))
-	split := int(fraction * float64(len(idx)))
-	return idx[split:], idx[:split]
-}

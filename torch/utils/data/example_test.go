@@ -3,6 +3,7 @@ package data_test
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 
 	"github.com/aecifar/aecifar/torch"
@@ -18,11 +19,14 @@ func (s squares) Get(i int, _ *rand.Rand) (data.Sample, error) {
 	return data.Sample{Data: []float32{float32(i), float32(i * i)}, Shape: []int64{2}, Label: int64(i % 2)}, nil
 }
 
-// The seed's loaders: a shuffled 85/15 split of the training set, each part
-// visited through a SubsetRandomSampler, batches of 32, worker goroutines.
+// The seed's loaders: a shuffled 85/15 split of the training set (the blog's
+// np.random.shuffle and floor), each part visited through a
+// SubsetRandomSampler, batches of 32, worker goroutines.
 func Example() {
 	ds := squares{n: 100}
-	train, val := data.SplitValidation(ds.Len(), 0.15, rand.New(rand.NewPCG(1, 2)))
+	indices := rand.New(rand.NewPCG(1, 2)).Perm(ds.Len())
+	split := int(math.Floor(0.15 * float64(ds.Len())))
+	train, val := indices[split:], indices[:split]
 	loader, err := data.NewDataLoader(ds, data.DataLoaderOptions{
 		BatchSize:  32,
 		Sampler:    data.SubsetRandomSampler(train),

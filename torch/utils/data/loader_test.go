@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/aecifar/aecifar/torch"
@@ -80,23 +81,6 @@ func TestSamplers(t *testing.T) {
 	got := sub.Indices(rng)
 	if sub.Len() != 4 || !slices.Equal(slices.Sorted(slices.Values(got)), []int{3, 5, 7, 11}) {
 		t.Errorf("subset sampler: %v", got)
-	}
-}
-
-func TestSplitValidation(t *testing.T) {
-	tests := []struct {
-		n        int
-		fraction float64
-		wantVal  int
-	}{
-		{50000, 0.15, 7500}, {10, 0.15, 1}, {7, 0, 0}, {7, 1, 7}, {0, 0.5, 0}, {9, -1, 0}, {9, 2, 9},
-	}
-	for _, tc := range tests {
-		train, val := data.SplitValidation(tc.n, tc.fraction, rand.New(rand.NewPCG(3, 4)))
-		all := slices.Sorted(slices.Values(slices.Concat(train, val)))
-		if len(val) != tc.wantVal || !slices.Equal(all, (data.SequentialSampler{N: tc.n}).Indices(nil)) {
-			t.Errorf("SplitValidation(%d, %v): %d val, %d train", tc.n, tc.fraction, len(val), len(train))
-		}
 	}
 }
 
@@ -349,30 +333,38 @@ func TestLoaderLeavesNoGoroutines(t *testing.T) {
 	}
 	waitGoroutines(t, base)
 
-	// Abandoned early, nothing more loads after Close.
-	calls := ds.calls.Load()
-	it = l.Iter(context.Background())
-	it.Next()
-	it.Close()
-	after := ds.calls.Load()
-	time.Sleep(20 * time.Millisecond)
-	if ds.calls.Load() != after || after-calls > 4*(4*2+4+1) {
-		t.Errorf("loaded %d samples for one batch; %d more after Close", after-calls, ds.calls.Load()-after)
-	}
+	// Abandoned early, nothing more loads after Close. In a synctest bubble, Wait returns once
+	// every goroutine the iterator started has exited or blocked for good: whatever could still
+	// load after Close has done so by then.
+	synctest.Test(t, func(t *testing.T) {
+		calls := ds.calls.Load()
+		it := l.Iter(context.Background())
+		it.Next()
+		it.Close()
+		after := ds.calls.Load()
+		synctest.Wait()
+		if ds.calls.Load() != after || after-calls > 4*(4*2+4+1) {
+			t.Errorf("loaded %d samples for one batch; %d more after Close", after-calls, ds.calls.Load()-after)
+		}
+	})
 }
 
 // With NumWorkers > 0 the consumer never waits for batches it has not asked
 // for beyond the prefetch bound.
+// The check runs once the loader can load nothing more (synctest.Wait: every goroutine in the
+// bubble blocked for good on the full queue), so it does not depend on timing.
 func TestLoaderPrefetchIsBounded(t *testing.T) {
-	ds := &fakeDataset{n: 1000}
-	l := mustLoader(t, ds, data.DataLoaderOptions{BatchSize: 2, NumWorkers: 2, PrefetchFactor: 3})
-	it := l.Iter(context.Background())
-	defer it.Close()
-	it.Next()
-	time.Sleep(50 * time.Millisecond)
-	// One batch consumed, at most workers×prefetch queued, plus one batch per
-	// worker in hand and one the feeder holds.
-	if max := int64(2 * (1 + 2*3 + 2 + 1)); ds.calls.Load() > max {
-		t.Errorf("%d samples loaded after one batch, bound %d", ds.calls.Load(), max)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		ds := &fakeDataset{n: 1000}
+		l := mustLoader(t, ds, data.DataLoaderOptions{BatchSize: 2, NumWorkers: 2, PrefetchFactor: 3})
+		it := l.Iter(context.Background())
+		defer it.Close()
+		it.Next()
+		synctest.Wait()
+		// One batch consumed, at most workers×prefetch queued, plus one batch per
+		// worker in hand and one the feeder holds.
+		if max := int64(2 * (1 + 2*3 + 2 + 1)); ds.calls.Load() > max {
+			t.Errorf("%d samples loaded after one batch, bound %d", ds.calls.Load(), max)
+		}
+	})
 }

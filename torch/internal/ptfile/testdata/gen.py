@@ -24,31 +24,21 @@ import io
 import json
 import os
 import sys
+import warnings
 import zipfile
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-
-class ConvAutoencoder(nn.Module):
-    """The seed tutorial's autoencoder; state_dict keys must match it."""
-
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(3, 16, 3, padding=1)
-        self.conv2 = nn.Conv2d(16, 4, 3, padding=1)
-        self.pool = nn.MaxPool2d(2, 2)
-        self.t_conv1 = nn.ConvTranspose2d(4, 16, 2, stride=2)
-        self.t_conv2 = nn.ConvTranspose2d(16, 3, 2, stride=2)
-
-    def forward(self, x):
-        x = self.pool(F.relu(self.conv1(x)))
-        x = self.pool(F.relu(self.conv2(x)))
-        x = F.relu(self.t_conv1(x))
-        return torch.sigmoid(self.t_conv2(x))
+# The seed tutorial's autoencoder (state_dict keys must match it): the blog's code, defined once in
+# bench/python/seed.py.
+sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "..", "bench", "python"))
+with warnings.catch_warnings():
+    # seed.py's aug_tran passes interpolation=3, as the blog does, which torchvision 0.14 warns of.
+    warnings.simplefilter("ignore", UserWarning)
+    from seed import ConvAutoencoder  # noqa: E402
 
 
 def dtype_name(dt):
