@@ -24,7 +24,7 @@ type BlitzNet struct {
 func NewBlitzNet() *BlitzNet {
 	m := &BlitzNet{}
 	m.Conv1 = nn.Register(m, "conv1", nn.NewConv2d(3, 6, 5))
-	m.Pool = nn.Register(m, "pool", nn.NewMaxPool2d(2, 2))
+	m.Pool = nn.Register(m, "pool", nn.NewMaxPool2d(2, nn.MaxPool2dOptions{Stride: 2}))
 	m.Conv2 = nn.Register(m, "conv2", nn.NewConv2d(6, 16, 5))
 	m.FC1 = nn.Register(m, "fc1", nn.NewLinear(16*5*5, 120))
 	m.FC2 = nn.Register(m, "fc2", nn.NewLinear(120, 84))

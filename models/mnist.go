@@ -21,10 +21,10 @@ type MNISTNet struct {
 // NewMNISTNet is Net(), its layers registered in the example's __init__ order.
 func NewMNISTNet() *MNISTNet {
 	m := &MNISTNet{}
-	m.Conv1 = nn.Register(m, "conv1", nn.NewConv2d(1, 32, 3, nn.ConvOptions{Stride: 1}))
-	m.Conv2 = nn.Register(m, "conv2", nn.NewConv2d(32, 64, 3, nn.ConvOptions{Stride: 1}))
-	m.Dropout1 = nn.Register(m, "dropout1", nn.NewDropout(0.25))
-	m.Dropout2 = nn.Register(m, "dropout2", nn.NewDropout(0.5))
+	m.Conv1 = nn.Register(m, "conv1", nn.NewConv2d(1, 32, 3, nn.Conv2dOptions{Stride: 1}))
+	m.Conv2 = nn.Register(m, "conv2", nn.NewConv2d(32, 64, 3, nn.Conv2dOptions{Stride: 1}))
+	m.Dropout1 = nn.Register(m, "dropout1", nn.NewDropout(nn.DropoutOptions{P: new(0.25)}))
+	m.Dropout2 = nn.Register(m, "dropout2", nn.NewDropout(nn.DropoutOptions{P: new(0.5)}))
 	m.FC1 = nn.Register(m, "fc1", nn.NewLinear(9216, 128))
 	m.FC2 = nn.Register(m, "fc2", nn.NewLinear(128, 10))
 	return m

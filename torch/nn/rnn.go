@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/aecifar/aecifar/torch"
+	"github.com/aecifar/aecifar/torch/nn/nninit"
 )
 
 // The recurrent layers call ATen's own ops, as PyTorch's modules do through torch._VF:
@@ -152,7 +153,8 @@ func uniformReset(b *Base, hidden int64) {
 		stdv = 1 / math.Sqrt(float64(hidden))
 	}
 	for _, p := range b.Parameters() {
-		Uniform_(p, -stdv, stdv)
+		hi := stdv
+		nninit.Uniform_(p, nninit.UniformOptions{A: -stdv, B: &hi})
 		p.SetRequiresGrad(true)
 	}
 }

@@ -45,8 +45,8 @@ import (
 // Model is what Train and Test need of a model: a module whose Forward returns log-probabilities,
 // with nn.Base's training mode, parameters and state_dict.
 type Model interface {
-	nn.Module
-	Train(mode bool)
+	nn.Forwarder
+	Train(mode ...bool)
 	Eval()
 	Parameters() []*torch.Tensor
 	StateDict() torch.StateDict

@@ -53,7 +53,8 @@ SKIP = re.compile(r"^(_|.*backward|.*_out$|cudnn|miopen|mkldnn|fbgemm|quantize|q
                   r"rename|names|from_file|pin_memory|mps|vulkan|xpu|cpu|cuda|to_mkldnn|to_padded|"
                   r"coalesce|indices|values|crow|col_|ccol|row_|dense_dim|sparse_dim|nnz|has_|unsafe_|"
                   r"lstm|gru|rnn|quantized|histogram|ctc|embedding_renorm|put_|index_put|sort|argsort|"
-                  r"unique|bincount|nanmedian|median|mode|kthvalue|topk|msort|clone|contiguous)")
+                  r"unique|bincount|nanmedian|median|mode|kthvalue|topk|msort|clone|contiguous|"
+                  r"linalg_lstsq)")  # lstsq: on the filler's rank-deficient input two calls may differ
 
 
 def det(shape, seed, scale):
