@@ -36,32 +36,12 @@ import torch.optim as optim  # noqa: E402
 from torch.optim.lr_scheduler import StepLR  # noqa: E402
 
 
-class Net(nn.Module):
-    """mnist/main.py's Net, verbatim."""
-
-    def __init__(self):
-        super(Net, self).__init__()
-        self.conv1 = nn.Conv2d(1, 32, 3, 1)
-        self.conv2 = nn.Conv2d(32, 64, 3, 1)
-        self.dropout1 = nn.Dropout(0.25)
-        self.dropout2 = nn.Dropout(0.5)
-        self.fc1 = nn.Linear(9216, 128)
-        self.fc2 = nn.Linear(128, 10)
-
-    def forward(self, x):
-        x = self.conv1(x)
-        x = F.relu(x)
-        x = self.conv2(x)
-        x = F.relu(x)
-        x = F.max_pool2d(x, 2)
-        x = self.dropout1(x)
-        x = torch.flatten(x, 1)
-        x = self.fc1(x)
-        x = F.relu(x)
-        x = self.dropout2(x)
-        x = self.fc2(x)
-        output = F.log_softmax(x, dim=1)
-        return output
+# mnist/main.py's Net, from the runnable copy of the example that the Go port sits beside.
+_spec = importlib.util.spec_from_file_location(
+    "mnist_example", os.path.join(HERE, "..", "..", "..", "bench", "python", "mnist.py"))
+mnist_example = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(mnist_example)
+Net = mnist_example.Net
 
 
 class RNNNet(nn.Module):
