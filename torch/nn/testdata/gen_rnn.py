@@ -36,6 +36,7 @@ re-executes itself with Debian's /usr/bin/python3 when the python3 on PATH lacks
 
 import argparse
 import copy
+import importlib.util
 import json
 import math
 import os
@@ -59,31 +60,27 @@ from torch import nn
 HERE = os.path.dirname(os.path.abspath(__file__))
 FILE = "rnn.json"
 
+# The deterministic inputs (Go's parity.Det), the JSON layout and the tolerant comparison are
+# torch/testdata/parity/gen.py's, shared with the other fixture scripts.
+_spec = importlib.util.spec_from_file_location(
+    "parity_gen", os.path.join(HERE, "..", "..", "testdata", "parity", "gen.py"))
+parity = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(parity)
+det, spec, flat, encode, diff = parity.det, parity.spec, parity.flat, parity.encode, parity.diff
+
 # See torch/testdata/parity/gen.py for the measured differences between CPUs that these bound.
 F32_TOL = 1e-5
 CROSS_VERSION_TOL = 1e-5
 VERSION_DEPENDENT = ("torch_version", "repr")
-SCALE_OF = {"sum": "sum_abs", "first": "abs_max"}
 
 torch.set_num_threads(1)
 torch.set_default_dtype(torch.float32)
 
 
-def det(shape, seed, scale):
-    """float32 tensor: det(n, seed, scale)[i] = f32(f64(((i*7919 + seed*104729) mod 2001) - 1000) / 1000 * scale)."""
-    shape = [int(s) for s in shape]
-    n = math.prod(shape)
-    i = torch.arange(n, dtype=torch.int64)
-    k = torch.remainder(i * 7919 + seed * 104729, 2001) - 1000
-    return (k.to(torch.float64) / 1000.0 * scale).to(torch.float32).reshape(shape)
 
 
-def spec(shape, seed, scale):
-    return {"shape": [int(s) for s in shape], "seed": int(seed), "scale": float(scale)}
 
 
-def flat(t):
-    return [float(x) for x in t.detach().reshape(-1).to(torch.float64).tolist()]
 
 
 # Gradients of more elements than this are recorded as a summary, to keep the file small.
@@ -456,65 +453,10 @@ def generate():
 # Writing and checking
 # ---------------------------------------------------------------------------
 
-def encode(v, indent=0):
-    """JSON with objects indented and lists of scalars on one line (keeps the file small and diffable)."""
-    pad = " " * indent
-    if isinstance(v, dict):
-        if not v:
-            return "{}"
-        items = [pad + " " + json.dumps(k) + ": " + encode(x, indent + 1) for k, x in v.items()]
-        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
-    if isinstance(v, (list, tuple)):
-        if all(not isinstance(x, (dict, list, tuple)) for x in v):
-            return "[" + ",".join(encode(x) for x in v) + "]"
-        items = [pad + " " + encode(x, indent + 1) for x in v]
-        return "[\n" + ",\n".join(items) + "\n" + pad + "]"
-    if isinstance(v, float):
-        if not math.isfinite(v):
-            raise ValueError("non-finite number %r cannot go into JSON" % v)
-        return repr(v)
-    return json.dumps(v)
 
 
-def is_number(v):
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
-def diff(want, got, path, out, tol, skip=(), scale=None):
-    """Appends to out where got (regenerated) differs from want (on disk): numbers beyond tol times
-    their scale (the largest magnitude of their list, a sum's sum_abs), anything else when unequal."""
-    if len(out) > 20:
-        return
-    if is_number(want) and is_number(got):
-        if isinstance(want, int) and isinstance(got, int):
-            if want != got:
-                out.append("%s: %r != %r" % (path, got, want))
-            return
-        s = scale if scale is not None else max(abs(want), abs(got))
-        if not abs(want - got) <= tol * s:
-            out.append("%s: %r != %r (difference %.3g, scale %.3g)" % (path, got, want, abs(want - got), s))
-    elif isinstance(want, dict) and isinstance(got, dict):
-        if list(want) != list(got):
-            out.append("%s: keys %s != %s" % (path, list(got), list(want)))
-            return
-        for k in want:
-            if k in skip:
-                continue
-            s = None
-            sk = SCALE_OF.get(k)
-            if sk in want and is_number(want[sk]) and is_number(got[sk]):
-                s = max(abs(want[sk]), abs(got[sk]))
-            diff(want[k], got[k], path + "." + k, out, tol, skip, s)
-    elif isinstance(want, list) and isinstance(got, list):
-        if len(want) != len(got):
-            out.append("%s: length %d != %d" % (path, len(got), len(want)))
-            return
-        if want and scale is None and all(is_number(x) for x in want + got):
-            scale = max(abs(x) for x in want + got)
-        for i, (a, b) in enumerate(zip(want, got)):
-            diff(a, b, "%s[%d]" % (path, i), out, tol, skip, scale)
-    elif type(want) is not type(got) or want != got:
-        out.append("%s: %r != %r" % (path, got, want))
 
 
 def main():
