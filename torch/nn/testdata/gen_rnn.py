@@ -463,33 +463,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--check", action="store_true", help="regenerate in memory and compare with the file")
     a = ap.parse_args()
-    text = encode(generate()) + "\n"
-    path = os.path.join(HERE, FILE)
-    if not a.check:
-        with open(path, "w") as f:
-            f.write(text)
-        print("wrote %s (%d bytes)" % (os.path.relpath(path), len(text)))
-        return 0
-    try:
-        with open(path) as f:
-            want = json.load(f)
-    except (OSError, ValueError) as e:
-        print("%s: %s" % (FILE, e))
-        return 1
-    tol, skip, note = F32_TOL, (), ""
-    if want.get("torch_version") != torch.__version__:
-        tol, skip = CROSS_VERSION_TOL, VERSION_DEPENDENT
-        note = " (written by torch %s, checked with %s: within %g, %s not compared)" % (
-            want.get("torch_version"), torch.__version__, tol, ", ".join(skip))
-    out = []
-    diff(want, json.loads(text), FILE, out, tol, skip)
-    if out:
-        print("%s differs from a fresh run (regenerate with gen_rnn.py):" % FILE)
-        for line in out[:20]:
-            print("  " + line)
-        return 1
-    print("%s: ok%s" % (FILE, note))
-    return 0
+    ok = parity.write_or_check(os.path.join(HERE, FILE), encode(generate()) + "\n", a.check, "gen_rnn.py",
+                               F32_TOL, VERSION_DEPENDENT)
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

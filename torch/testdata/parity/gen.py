@@ -779,6 +779,39 @@ def diff(want, got, path, out, tol, skip=(), key=None, scale=None):
         out.append("%s: %r != %r" % (path, got, want))
 
 
+def write_or_check(path, text, check, script, tol=F32_TOL, version_dependent=VERSION_DEPENDENT):
+    """Writes a fixture's text to path or, with check, compares it with the file there within tol
+    (CROSS_VERSION_TOL, and the keys in version_dependent skipped, when another torch wrote it),
+    printing one line or the differences. Returns whether it matched (True when writing). The
+    other fixture scripts (torch/nn, train/*) share it."""
+    name = os.path.basename(path)
+    if not check:
+        with open(path, "w") as f:
+            f.write(text)
+        print("wrote %s (%d bytes)" % (os.path.relpath(path), len(text)))
+        return True
+    try:
+        with open(path) as f:
+            want = json.load(f)
+    except (OSError, ValueError) as e:
+        print("%s: %s" % (os.path.relpath(path), e))
+        return False
+    out, skip, note = [], (), ""
+    made_by = want.get("torch_version") if isinstance(want, dict) else None
+    if made_by is not None and made_by != torch.__version__:
+        tol, skip = CROSS_VERSION_TOL, version_dependent
+        note = " (written by torch %s, checked with %s: within %g, %s not compared)" % (
+            made_by, torch.__version__, tol, ", ".join(skip))
+    diff(want, json.loads(text), name, out, tol, skip)
+    if out:
+        print("%s differs from a fresh run (regenerate with %s):" % (os.path.relpath(path), script))
+        for line in out[:20]:
+            print("  " + line)
+        return False
+    print("%s: ok%s" % (os.path.relpath(path), note))
+    return True
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--check", action="store_true", help="regenerate in memory and compare with the files")
@@ -786,38 +819,11 @@ def main():
     a = ap.parse_args()
     self_test_det()
     names = [n for n in GENERATORS if not a.only or n in a.only.split(",")]
-    failed = False
+    ok = True
     for name in names:
-        text = encode(GENERATORS[name]()) + "\n"
-        path = os.path.join(HERE, name)
-        if not a.check:
-            with open(path, "w") as f:
-                f.write(text)
-            print("wrote %s (%d bytes)" % (os.path.relpath(path), len(text)))
-            continue
-        try:
-            with open(path) as f:
-                want = json.load(f)
-        except (OSError, ValueError) as e:
-            print("%s: %s" % (name, e))
-            failed = True
-            continue
-        out, skip, note = [], (), ""
         tol = EXACT_TOL if name in EXACT_FILES else F32_TOL
-        made_by = want.get("torch_version") if isinstance(want, dict) else None
-        if made_by is not None and made_by != torch.__version__:
-            tol, skip = CROSS_VERSION_TOL, VERSION_DEPENDENT
-            note = " (written by torch %s, checked with %s: within %g, %s not compared)" % (
-                made_by, torch.__version__, tol, ", ".join(skip))
-        diff(want, json.loads(text), name, out, tol, skip)
-        if out:
-            failed = True
-            print("%s differs from a fresh run (regenerate with gen.py):" % name)
-            for line in out[:20]:
-                print("  " + line)
-        else:
-            print("%s: ok%s" % (name, note))
-    return 1 if failed else 0
+        ok &= write_or_check(os.path.join(HERE, name), encode(GENERATORS[name]()) + "\n", a.check, "gen.py", tol)
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

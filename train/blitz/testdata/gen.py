@@ -98,28 +98,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--check", action="store_true", help="regenerate in memory and compare with fixture.json")
     a = ap.parse_args()
-    text = parity.encode(generate()) + "\n"
-    path = os.path.join(HERE, "fixture.json")
-    if not a.check:
-        with open(path, "w") as f:
-            f.write(text)
-        print("wrote %s (%d bytes)" % (os.path.relpath(path), len(text)))
-        return 0
-    with open(path) as f:
-        want = json.load(f)
-    tol, skip, note = parity.F32_TOL, (), ""
-    if want.get("torch_version") != torch.__version__:
-        tol, skip = parity.CROSS_VERSION_TOL, parity.VERSION_DEPENDENT
-        note = " (written by torch %s, checked with %s: within %g)" % (want.get("torch_version"), torch.__version__, tol)
-    out = []
-    parity.diff(want, json.loads(text), "fixture.json", out, tol, skip)
-    if out:
-        print("train/blitz/testdata/fixture.json differs from a fresh run (regenerate with gen.py):")
-        for line in out[:20]:
-            print("  " + line)
-        return 1
-    print("train/blitz/testdata/fixture.json: ok" + note)
-    return 0
+    ok = parity.write_or_check(os.path.join(HERE, "fixture.json"), parity.encode(generate()) + "\n", a.check, "gen.py")
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
