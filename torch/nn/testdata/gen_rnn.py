@@ -37,7 +37,6 @@ re-executes itself with Debian's /usr/bin/python3 when the python3 on PATH lacks
 import argparse
 import copy
 import importlib.util
-import json
 import math
 import os
 import sys

@@ -16,7 +16,6 @@ for a wrong momentum to show. --check compares with the tolerances of torch/test
 
 import argparse
 import importlib.util
-import json
 import os
 import sys
 

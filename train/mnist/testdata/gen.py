@@ -18,7 +18,6 @@ summed NLL of one more batch. --check compares with the tolerances of torch/test
 
 import argparse
 import importlib.util
-import json
 import os
 import sys
 import warnings
