@@ -2,8 +2,11 @@ package mnist
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -238,25 +241,32 @@ func checkInterop(t *testing.T, ex Example, name string, prepare func(Model)) {
 func TestCNNStateDictInterop(t *testing.T) { checkInterop(t, CNN, "cnn", nil) }
 
 // checkMatchesPython runs the Python example (bench/python/NAME) and the Go port on the real MNIST
-// files (MNIST_DIR: the root holding MNIST/raw with the decompressed files) with the same
-// arguments, --dry-run for two epochs: everything random comes from the same libtorch generator in
-// the same order, so the printed lines must be equal, character for character.
+// files with the same arguments, --dry-run for two epochs: everything random comes from the same
+// libtorch generator in the same order, so the printed lines must be equal, character for
+// character. MNIST_DIR is the folder of the original .gz files (torchvision's MNIST/raw), as for
+// the datasets tests; both sides read a root made from it with the files already decompressed, so
+// that neither prints download or extraction lines.
 func checkMatchesPython(t *testing.T, ex Example, script string) {
 	py := python(t, "torchvision")
-	dir := os.Getenv("MNIST_DIR")
-	if dir == "" {
-		t.Skip("set MNIST_DIR to the root holding MNIST/raw (decompressed) to compare with Python on real data")
+	raw := os.Getenv("MNIST_DIR")
+	if raw == "" {
+		t.Skip("set MNIST_DIR to the folder of the original MNIST .gz files (torchvision's MNIST/raw) to compare with Python on real data")
 	}
+	root := mnistRoot(t, raw)
 	path, err := filepath.Abs(filepath.Join("..", "..", "bench", "python", script))
 	if err != nil {
 		t.Fatal(err)
 	}
-	pyOut, err := pytorch.Output(py, path, "--data", dir, "--dry-run", "--epochs", "2")
+	pyOut, err := pytorch.Output(py, path, "--data", root, "--dry-run", "--epochs", "2")
 	if err != nil {
-		t.Fatalf("%s: %v", script, err)
+		var stderr []byte
+		if e, ok := err.(*exec.ExitError); ok {
+			stderr = e.Stderr
+		}
+		t.Fatalf("%s: %v\n%s", script, err, stderr)
 	}
 	args := DefaultArgs(ex)
-	args.Data, args.Download, args.Out, args.DryRun, args.Epochs, args.Quiet = dir, false, t.TempDir(), true, 2, true
+	args.Data, args.Download, args.Out, args.DryRun, args.Epochs, args.Quiet = root, false, t.TempDir(), true, 2, true
 	var log bytes.Buffer
 	args.Log = &log
 	if _, err := Main(context.Background(), ex, args); err != nil {
@@ -265,6 +275,43 @@ func checkMatchesPython(t *testing.T, ex Example, script string) {
 	if log.String() != string(pyOut) {
 		t.Errorf("Go printed\n%s\nPython printed\n%s", log.String(), pyOut)
 	}
+}
+
+// mnistRoot returns a datasets root whose MNIST/raw holds the four files of raw (.gz) decompressed.
+func mnistRoot(t *testing.T, raw string) string {
+	t.Helper()
+	root := t.TempDir()
+	dst := filepath.Join(root, "MNIST", "raw")
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"} {
+		if err := gunzip(filepath.Join(raw, name+".gz"), filepath.Join(dst, name)); err != nil {
+			t.Fatalf("MNIST_DIR: %v", err)
+		}
+	}
+	return root
+}
+
+func gunzip(src, dst string) error {
+	f, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	z, err := gzip.NewReader(f)
+	if err != nil {
+		return fmt.Errorf("%s: %w", src, err)
+	}
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, z); err != nil {
+		out.Close()
+		return fmt.Errorf("%s: %w", src, err)
+	}
+	return out.Close()
 }
 
 func TestCNNMatchesPythonOnMNIST(t *testing.T) { checkMatchesPython(t, CNN, "mnist.py") }
