@@ -181,7 +181,9 @@ def ae_epoch(args, device):
     return args.batch, batches, t, images_seen
 
 
-def run_one(name, args):
+def run_one(name, args, benchmarks=None):
+    """Runs benchmark name (a function of this module, or of benchmarks, a dict of them: other scripts'
+    benchmarks) and prints its JSON row."""
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.device == 'auto':
@@ -193,7 +195,7 @@ def run_one(name, args):
     if args.seed is not None:
         torch.manual_seed(args.seed)
         np.random.seed(args.seed)
-    result = globals()[name](args, device)
+    result = (benchmarks or globals())[name](args, device)
     batch, iters, timer = result[:3]
     seconds = timer.seconds
     images = result[3] if len(result) > 3 else batch * iters
@@ -216,7 +218,9 @@ def run_one(name, args):
     print(json.dumps(row), flush=True)
 
 
-def parse_args(argv=None):
+def parse_args(argv=None, known=None):
+    """The flags; known are the benchmarks --only may name (default this script's NAMES)."""
+    known = NAMES if known is None else known
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
     p.add_argument('--device', choices=['auto', 'cpu', 'cuda'], default='auto')
@@ -229,14 +233,14 @@ def parse_args(argv=None):
     p.add_argument('--data', default=None, help='ImageFolder root with train/ (ae_epoch only)')
     p.add_argument('--workers', type=int, default=seed.NUM_WORKERS, help='loader workers for ae_epoch (4)')
     p.add_argument('--max-batches', type=int, default=None, help='cap ae_epoch at N batches (default: all)')
-    p.add_argument('--only', default=None, help='comma-separated subset of ' + ','.join(NAMES))
+    p.add_argument('--only', default=None, help='comma-separated subset of ' + ','.join(known))
     p.add_argument('--threads', type=int, default=None, help='torch.set_num_threads (default: torch\'s own)')
     p.add_argument('--seed', type=int, default=None, help='seed torch and numpy (default: unseeded)')
     args = p.parse_args(argv)
-    names = args.only.split(',') if args.only else list(NAMES)
-    bad = [n for n in names if n not in NAMES]
+    names = args.only.split(',') if args.only else list(known)
+    bad = [n for n in names if n not in known]
     if bad:
-        p.error('unknown benchmark(s): %s (choose from %s)' % (','.join(bad), ','.join(NAMES)))
+        p.error('unknown benchmark(s): %s (choose from %s)' % (','.join(bad), ','.join(known)))
     if args.device == 'cuda' and not torch.cuda.is_available():
         p.error('--device cuda, but torch %s sees no CUDA device' % torch.__version__)
     if 'ae_epoch' in names and args.data is None:
