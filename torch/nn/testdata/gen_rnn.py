@@ -68,7 +68,11 @@ _spec.loader.exec_module(parity)
 det, spec, flat, encode, diff = parity.det, parity.spec, parity.flat, parity.encode, parity.diff
 
 # See torch/testdata/parity/gen.py for the measured differences between CPUs that these bound.
-F32_TOL = 1e-5
+# The transformer cases sum over dim_feedforward=2048 features in their gradients: the fixture
+# written on an AMD EPYC, regenerated on an Intel Xeon (same Debian torch 1.13.1, other OpenBLAS
+# kernels), differed by up to 1.8e-5 of the magnitude (TEL_defaults_eval's parameter gradients,
+# measured 2026-12-02), so the check allows 5e-5. The Go tests keep their own 1e-5.
+F32_TOL = 5e-5
 CROSS_VERSION_TOL = 1e-5
 VERSION_DEPENDENT = ("torch_version", "repr")
 
