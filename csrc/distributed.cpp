@@ -122,10 +122,22 @@ char *csrc_dist_tcp_store_new(const char *host, int port, int world_size, int is
     if (world_size > 0) {
       opts.numWorkers = static_cast<std::size_t>(world_size);
     }
-    opts.waitWorkers = wait_workers != 0;
+    // The server's own wait for its clients (TCPStore::waitForWorkers) gives up silently at the
+    // timeout, leaving the next step to time out again: the server waits here instead, and fails.
+    opts.waitWorkers = wait_workers != 0 && !opts.isServer;
     opts.timeout = ms(timeout_ms);
-    StorePtr s = c10::make_intrusive<c10d::TCPStore>(std::string(host), opts);
-    *out = new StorePtr(std::move(s));
+    auto tcp = c10::make_intrusive<c10d::TCPStore>(std::string(host), opts);
+    if (wait_workers != 0 && opts.isServer) {
+      auto start = std::chrono::steady_clock::now();
+      tcp->waitForWorkers();
+      // It returns once every worker has counted in, or once the timeout has passed (the count is
+      // checked first, so an elapsed time past the timeout means some never came).
+      if (std::chrono::steady_clock::now() - start > opts.timeout) {
+        throw std::runtime_error("timed out after " + std::to_string(timeout_ms) + " ms waiting for " +
+                                 std::to_string(world_size) + " ranks to join the store");
+      }
+    }
+    *out = new StorePtr(StorePtr(std::move(tcp)));
   })
 }
 

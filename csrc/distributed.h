@@ -27,7 +27,7 @@ char *csrc_dist_available(void);
 // A TCPStore on host:port, as Python's TCPStore(host, port, world_size, is_server, timeout,
 // wait_for_workers): the server listens on port (0 picks a free one, read it with
 // csrc_dist_tcp_store_port); with wait_workers, every store counts itself in and the server waits
-// until world_size have, within timeout_ms.
+// until world_size have, failing after timeout_ms (TCPStore itself would go on silently).
 char *csrc_dist_tcp_store_new(const char *host, int port, int world_size, int is_server, int wait_workers,
                               int64_t timeout_ms, csrc_dist_store *out);
 char *csrc_dist_tcp_store_port(csrc_dist_store s, int *port);
