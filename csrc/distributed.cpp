@@ -30,6 +30,7 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <chrono>
 #include <sstream>
 #include <string>
@@ -128,11 +129,17 @@ char *csrc_dist_tcp_store_new(const char *host, int port, int world_size, int is
     opts.timeout = ms(timeout_ms);
     auto tcp = c10::make_intrusive<c10d::TCPStore>(std::string(host), opts);
     if (wait_workers != 0 && opts.isServer) {
+      // waitForWorkers returns once every worker has counted in, or once the whole seconds elapsed
+      // exceed the store's timeout (it truncates to seconds: a 2 s timeout ends after 3 s). Its
+      // timeout is therefore one second less, so that it ends within timeout_ms (0 would mean none).
+      auto wait = std::max(opts.timeout - std::chrono::seconds(1), std::chrono::milliseconds(1));
+      tcp->setTimeout(wait);
       auto start = std::chrono::steady_clock::now();
       tcp->waitForWorkers();
-      // It returns once every worker has counted in, or once the timeout has passed (the count is
-      // checked first, so an elapsed time past the timeout means some never came).
-      if (std::chrono::steady_clock::now() - start > opts.timeout) {
+      // The count is checked first: an elapsed time past the wait's limit means some never came.
+      auto elapsed = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start);
+      tcp->setTimeout(opts.timeout);
+      if (elapsed > wait) {
         throw std::runtime_error("timed out after " + std::to_string(timeout_ms) + " ms waiting for " +
                                  std::to_string(world_size) + " ranks to join the store");
       }

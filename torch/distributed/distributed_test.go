@@ -338,6 +338,35 @@ func TestWithPython(t *testing.T) {
 	}
 }
 
+// TestTorchrun runs two Go ranks under torchrun, whose launcher hosts the store: the workers join
+// it as clients under /worker/attempt_0 (TORCHELASTIC_USE_AGENT_STORE).
+func TestTorchrun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts torchrun (a few seconds)")
+	}
+	py, err := pytorch.Find()
+	if err != nil {
+		t.Skip("no Python with torch: ", err)
+	}
+	if err := initSkip(); err != nil {
+		t.Skip(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	// --redirects 1 --tee 1: without them torch 1.13's torchrun fails on Python 3.11 with
+	// "'NoneType' object has no attribute 'get'".
+	cmd := exec.CommandContext(ctx, py, "-m", "torch.distributed.run", "--no_python", "--nproc_per_node", "2",
+		"--master_addr", "127.0.0.1", "--master_port", strconv.Itoa(freePort(t)), "--redirects", "1", "--tee", "1",
+		os.Args[0], "-test.run=^$")
+	cmd.Dir = t.TempDir()
+	cmd.Env = append(os.Environ(), workerEnv+"=collectives", "GLOO_SOCKET_IFNAME=lo", "AECIFAR_DIST_TIMEOUT_MS=30000")
+	cmd.WaitDelay = time.Second
+	out, err := cmd.CombinedOutput()
+	if err != nil || !bytes.Contains(out, []byte("[default0]:ok")) || !bytes.Contains(out, []byte("[default1]:ok")) {
+		t.Fatalf("torchrun: %v:\n%s", err, out)
+	}
+}
+
 // TestDeadPeer kills one rank after its first all-reduce: the others must fail, with one line,
 // well before the test's limit (Gloo sees the connection close; the group timeout is a backstop).
 func TestDeadPeer(t *testing.T) {
