@@ -235,8 +235,8 @@ func (d *DistributedDataParallel) reduceBucket(bucket []int, world int) error {
 		}
 	}
 	// copy_grad_to_bucket: the division happens while filling the bucket, before the sum.
-	buf := torch.Cat(flat).MulScalar(1 / float64(world))
-	if err := buf.Err(); err != nil {
+	buf := torch.Cat(flat)
+	if err := buf.MulScalar_(1 / float64(world)).Err(); err != nil {
 		return err
 	}
 	if err := d.pg.AllReduce(buf, distributed.Sum); err != nil {
