@@ -183,6 +183,11 @@ func workerDie() error {
 			return err
 		}
 		if i == 0 && GetRank() == die {
+			if os.Getenv("AECIFAR_DIST_STALL") != "" {
+				// Alive but never joining the next collective: the others must time out.
+				time.Sleep(workerTimeout() + time.Second)
+				return nil
+			}
 			syscall.Kill(os.Getpid(), syscall.SIGKILL)
 		}
 	}
@@ -369,18 +374,37 @@ func TestTorchrun(t *testing.T) {
 
 // TestDeadPeer kills one rank after its first all-reduce: the others must fail, with one line,
 // well before the test's limit (Gloo sees the connection close; the group timeout is a backstop).
+// A rank that stalls instead makes the others fail after the group timeout.
 func TestDeadPeer(t *testing.T) {
-	for _, die := range []int{2, 0} { // rank 0 also hosts the store
-		t.Run("rank"+strconv.Itoa(die), func(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		rank  int
+		stall bool
+	}{
+		{"killed-rank2", 2, false},
+		{"killed-rank0", 0, false}, // rank 0 also hosts the store
+		{"stalled-rank2", 2, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if c.stall && testing.Short() {
+				t.Skip("waits for the group timeout")
+			}
 			ranks := make([]*rank, 3)
 			for i := range ranks {
-				ranks[i] = &rank{worker: "die", env: []string{"AECIFAR_DIST_DIE=" + strconv.Itoa(die)}}
+				ranks[i] = &rank{worker: "die", env: []string{"AECIFAR_DIST_DIE=" + strconv.Itoa(c.rank)}}
+				if c.stall {
+					ranks[i].env = append(ranks[i].env, "AECIFAR_DIST_STALL=1")
+				}
 			}
-			runRanks(t, 15*time.Second, 60*time.Second, ranks)
+			timeout := 15 * time.Second
+			if c.stall {
+				timeout = 3 * time.Second
+			}
+			runRanks(t, timeout, 60*time.Second, ranks)
 			for i, r := range ranks {
-				if i == die {
+				if i == c.rank {
 					var ee *exec.ExitError
-					if !errors.As(r.err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+					if !c.stall && (!errors.As(r.err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL) {
 						t.Errorf("rank %d should have killed itself: %v\n%s", i, r.err, r.out.String())
 					}
 					continue
@@ -391,7 +415,7 @@ func TestDeadPeer(t *testing.T) {
 					t.Errorf("rank %d: want one error line from AllReduce, got %v:\n%s", i, r.err, r.out.String())
 				}
 			}
-			t.Logf("rank %d's error: %s", (die+1)%3, ranks[(die+1)%3].lastLine())
+			t.Logf("rank %d's error: %s", (c.rank+1)%3, ranks[(c.rank+1)%3].lastLine())
 		})
 	}
 }
