@@ -6,11 +6,12 @@ SHELL := /bin/bash
 
 # Debian/Ubuntu packages setup installs when missing (as root, with apt): libtorch (CPU), OpenBLAS
 # (without it libtorch falls back to the reference BLAS and Linear layers run 5.6x slower), and the
-# Python original's torch and torchvision, which the parity tests and the benchmarks run.
+# Python original's torch and torchvision, which the parity tests and the benchmarks run, and Gloo's
+# headers (libgloo-dev), without which c10d's ProcessGroupGloo.hpp cannot be compiled (torch/distributed).
 # A|B: either package will do and A is installed when neither is. Debian's CUDA builds
 # (libtorch-cuda-dev, python3-torch-cuda, in contrib since Debian 13) conflict with the CPU ones:
 # installing the CPU package would remove them.
-APT_PACKAGES ?= libtorch-dev|libtorch-cuda-dev libopenblas0-pthread python3-torch|python3-torch-cuda python3-torchvision python3-numpy g++
+APT_PACKAGES ?= libtorch-dev|libtorch-cuda-dev libopenblas0-pthread libgloo-dev python3-torch|python3-torch-cuda python3-torchvision python3-numpy g++
 
 # Where the data lives: an ImageFolder tree (train/, test/) or the CIFAR-10 binary release.
 DATA ?= data/cifar10

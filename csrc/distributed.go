@@ -1,0 +1,140 @@
+package csrc
+
+// #include <stdlib.h>
+// #include "distributed.h"
+import "C"
+
+import "unsafe"
+
+// The c10d shim (distributed.h) for package torch/distributed. Stores and groups are opaque handles;
+// every call returns its own error.
+
+// DistStore is a c10d::Store handle (a TCPStore or a PrefixStore).
+type DistStore struct{ p C.csrc_dist_store }
+
+// DistGroup is a ProcessGroupGloo handle.
+type DistGroup struct{ p C.csrc_dist_group }
+
+// Reduction codes of DistAllReduce and DistReduceScatter (c10d::ReduceOp's).
+const (
+	DistSum     = C.CSRC_DIST_SUM
+	DistAvg     = C.CSRC_DIST_AVG
+	DistProduct = C.CSRC_DIST_PRODUCT
+	DistMin     = C.CSRC_DIST_MIN
+	DistMax     = C.CSRC_DIST_MAX
+)
+
+// DistAvailable is nil when this binary has the c10d shim, else why it has not.
+func DistAvailable() error { return errorFrom(C.csrc_dist_available()) }
+
+// NewTCPStore is c10d::TCPStore(host, {port, isServer, numWorkers, waitWorkers, timeout}); a
+// worldSize of 0 leaves numWorkers unset.
+func NewTCPStore(host string, port, worldSize int, isServer, waitWorkers bool, timeoutMS int64) (*DistStore, error) {
+	h := C.CString(host)
+	defer C.free(unsafe.Pointer(h))
+	var p C.csrc_dist_store
+	if err := errorFrom(C.csrc_dist_tcp_store_new(h, C.int(port), C.int(worldSize), cbool(isServer), cbool(waitWorkers),
+		C.int64_t(timeoutMS), &p)); err != nil {
+		return nil, err
+	}
+	return &DistStore{p}, nil
+}
+
+// Port is the port a TCPStore listens on or connected to.
+func (s *DistStore) Port() (int, error) {
+	var port C.int
+	err := errorFrom(C.csrc_dist_tcp_store_port(s.p, &port))
+	return int(port), err
+}
+
+// NewPrefixStore is c10d::PrefixStore(prefix, base); base must outlive it.
+func NewPrefixStore(prefix string, base *DistStore) (*DistStore, error) {
+	c := C.CString(prefix)
+	defer C.free(unsafe.Pointer(c))
+	var p C.csrc_dist_store
+	if err := errorFrom(C.csrc_dist_prefix_store_new(c, base.p, &p)); err != nil {
+		return nil, err
+	}
+	return &DistStore{p}, nil
+}
+
+// Add is store.add(key, value).
+func (s *DistStore) Add(key string, value int64) (int64, error) {
+	c := C.CString(key)
+	defer C.free(unsafe.Pointer(c))
+	var out C.int64_t
+	err := errorFrom(C.csrc_dist_store_add(s.p, c, C.int64_t(value), &out))
+	return int64(out), err
+}
+
+// Set is store.set(key, value).
+func (s *DistStore) Set(key string, value []byte) error {
+	c := C.CString(key)
+	defer C.free(unsafe.Pointer(c))
+	v := C.CBytes(value)
+	defer C.free(v)
+	return errorFrom(C.csrc_dist_store_set(s.p, c, v, C.int64_t(len(value))))
+}
+
+// SetTimeout is store.set_timeout.
+func (s *DistStore) SetTimeout(timeoutMS int64) error {
+	return errorFrom(C.csrc_dist_store_set_timeout(s.p, C.int64_t(timeoutMS)))
+}
+
+// Free drops this handle on the store; it is idempotent.
+func (s *DistStore) Free() {
+	if s != nil && s.p != nil {
+		C.csrc_dist_store_free(s.p)
+		s.p = nil
+	}
+}
+
+// NewGlooGroup is ProcessGroupGloo(store, rank, size, timeout) with Python's devices (see
+// csrc_dist_gloo_new).
+func NewGlooGroup(store *DistStore, rank, size int, ifaces, hostname string, timeoutMS int64) (*DistGroup, error) {
+	ci, ch := C.CString(ifaces), C.CString(hostname)
+	defer C.free(unsafe.Pointer(ci))
+	defer C.free(unsafe.Pointer(ch))
+	var p C.csrc_dist_group
+	if err := errorFrom(C.csrc_dist_gloo_new(store.p, C.int(rank), C.int(size), ci, ch, C.int64_t(timeoutMS), &p)); err != nil {
+		return nil, err
+	}
+	return &DistGroup{p}, nil
+}
+
+// SetSequenceNumber is ProcessGroup::setSequenceNumberForGroup.
+func (g *DistGroup) SetSequenceNumber() error { return errorFrom(C.csrc_dist_set_sequence_number(g.p)) }
+
+// Free destroys the group; it is idempotent.
+func (g *DistGroup) Free() {
+	if g != nil && g.p != nil {
+		C.csrc_dist_group_free(g.p)
+		g.p = nil
+	}
+}
+
+// AllReduce reduces t in place across the group; a timeout of 0 is the group's.
+func (g *DistGroup) AllReduce(t unsafe.Pointer, op int, timeoutMS int64) error {
+	return errorFrom(C.csrc_dist_all_reduce(g.p, C.csrc_tensor(t), C.int(op), C.int64_t(timeoutMS)))
+}
+
+// Broadcast copies root's t into every rank's t.
+func (g *DistGroup) Broadcast(t unsafe.Pointer, root int, timeoutMS int64) error {
+	return errorFrom(C.csrc_dist_broadcast(g.p, C.csrc_tensor(t), C.int(root), C.int64_t(timeoutMS)))
+}
+
+// AllGather fills outs[r] with rank r's in.
+func (g *DistGroup) AllGather(outs []unsafe.Pointer, in unsafe.Pointer, timeoutMS int64) error {
+	return errorFrom(C.csrc_dist_all_gather(g.p, cHandles(outs), C.int(len(outs)), C.csrc_tensor(in), C.int64_t(timeoutMS)))
+}
+
+// ReduceScatter sets out to the reduction over ranks of their ins[rank].
+func (g *DistGroup) ReduceScatter(out unsafe.Pointer, ins []unsafe.Pointer, op int, timeoutMS int64) error {
+	return errorFrom(C.csrc_dist_reduce_scatter(g.p, C.csrc_tensor(out), cHandles(ins), C.int(len(ins)), C.int(op),
+		C.int64_t(timeoutMS)))
+}
+
+// Barrier waits until every rank of the group has reached it.
+func (g *DistGroup) Barrier(timeoutMS int64) error {
+	return errorFrom(C.csrc_dist_barrier(g.p, C.int64_t(timeoutMS)))
+}

@@ -1,0 +1,68 @@
+// The C API of csrc's c10d shim (distributed.cpp): PyTorch's own distributed engine (TCPStore,
+// PrefixStore, ProcessGroupGloo), for package torch/distributed. Every function returns NULL on
+// success or a malloc'd error message (free it with csrc_free), as csrc.h's do; no C++ exception
+// crosses this boundary.
+//
+// The shim is compiled in only where the libtorch headers declare c10d's Gloo process group (which on
+// Debian needs libgloo-dev's <gloo/...> headers) and libtorch is the version its start-up sequence is
+// pinned to (1.13, see torch/distributed); the build tag aecifar_noc10d leaves it out. Where it is
+// left out, csrc_dist_available says why and every other function returns that reason.
+#ifndef AECIFAR_CSRC_DISTRIBUTED_H
+#define AECIFAR_CSRC_DISTRIBUTED_H
+
+#include <stdint.h>
+
+#include "csrc.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef void *csrc_dist_store; // c10::intrusive_ptr<c10d::Store> *
+typedef void *csrc_dist_group; // a ProcessGroupGloo and its size
+
+// NULL when the shim is compiled in, else why it is not.
+char *csrc_dist_available(void);
+
+// A TCPStore on host:port, as Python's TCPStore(host, port, world_size, is_server, timeout,
+// wait_for_workers): the server listens on port (0 picks a free one, read it with
+// csrc_dist_tcp_store_port); with wait_workers, every store counts itself in and the server waits
+// until world_size have, failing after timeout_ms (TCPStore itself would go on silently).
+char *csrc_dist_tcp_store_new(const char *host, int port, int world_size, int is_server, int wait_workers,
+                              int64_t timeout_ms, csrc_dist_store *out);
+char *csrc_dist_tcp_store_port(csrc_dist_store s, int *port);
+// PrefixStore(prefix, base): keys become prefix + "/" + key; base stays owned by the caller.
+char *csrc_dist_prefix_store_new(const char *prefix, csrc_dist_store base, csrc_dist_store *out);
+// store.add(key, value): the key's new value (add 0 reads a counter).
+char *csrc_dist_store_add(csrc_dist_store s, const char *key, int64_t value, int64_t *out);
+char *csrc_dist_store_set(csrc_dist_store s, const char *key, const void *value, int64_t len);
+char *csrc_dist_store_set_timeout(csrc_dist_store s, int64_t timeout_ms);
+void csrc_dist_store_free(csrc_dist_store s);
+
+// ProcessGroupGloo(store, rank, size, timeout) with the devices Python's binding gives it:
+// one per name in ifaces (comma-separated, like GLOO_SOCKET_IFNAME), else the device for hostname,
+// else Gloo's default device (this host's name, falling back to loopback); two threads per device.
+char *csrc_dist_gloo_new(csrc_dist_store store, int rank, int size, const char *ifaces, const char *hostname,
+                         int64_t timeout_ms, csrc_dist_group *out);
+// ProcessGroup::setSequenceNumberForGroup, which init_process_group calls last.
+char *csrc_dist_set_sequence_number(csrc_dist_group g);
+void csrc_dist_group_free(csrc_dist_group g);
+
+// Reduction codes: c10d::ReduceOp's. AVG is done as SUM, then a division by the group's size
+// (ProcessGroupGloo in 1.13 has no AVG).
+enum { CSRC_DIST_SUM = 0, CSRC_DIST_AVG = 1, CSRC_DIST_PRODUCT = 2, CSRC_DIST_MIN = 3, CSRC_DIST_MAX = 4 };
+
+// The collectives, each waited for (Python's async_op=False); a timeout_ms of 0 means the group's.
+char *csrc_dist_all_reduce(csrc_dist_group g, csrc_tensor t, int op, int64_t timeout_ms);
+char *csrc_dist_broadcast(csrc_dist_group g, csrc_tensor t, int root, int64_t timeout_ms);
+// outs: one tensor per rank; in: this rank's.
+char *csrc_dist_all_gather(csrc_dist_group g, csrc_tensor *outs, int n, csrc_tensor in, int64_t timeout_ms);
+// ins: one tensor per rank; out: this rank's reduction of the others' ins[rank].
+char *csrc_dist_reduce_scatter(csrc_dist_group g, csrc_tensor out, csrc_tensor *ins, int n, int op, int64_t timeout_ms);
+char *csrc_dist_barrier(csrc_dist_group g, int64_t timeout_ms);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
