@@ -22,7 +22,8 @@ func keys(rows []Row) []string {
 }
 
 // The seed's rows, in the order of the results files: an epoch row per loader setting (the seed's
-// 4 workers and one per CPU), the fast path's against the plain Python benchmarks.
+// 4 workers and one per CPU), the fast path's against the plain Python benchmarks; then the
+// tutorials' rows, measured on the Python side by bench/python/tutorials.py.
 func TestRows(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
@@ -34,10 +35,11 @@ func TestRows(t *testing.T) {
 		baseline map[string]string // row key -> Python benchmark
 	}{
 		{"all, 2 CPUs", nil, 2, true, []string{"ae_step", "clf_step", "ae_infer_1024", "clf_infer_1024", "ae_epoch_w4", "ae_epoch_w2",
-			"ae_step_fast", "clf_step_fast", "ae_epoch_fast_vs_w4"}, false,
+			"ae_step_fast", "clf_step_fast", "ae_epoch_fast_vs_w4", "blitz_step", "mnist_step"}, false,
 			map[string]string{"ae_epoch_w2": "ae_epoch", "ae_step_fast": "ae_step", "clf_step_fast": "clf_step", "ae_epoch_fast_vs_w4": "ae_epoch"}},
 		{"4 CPUs: one epoch row", []string{"ae_epoch"}, 4, true, []string{"ae_epoch_w4"}, false, nil},
-		{"no data", nil, 2, false, []string{"ae_step", "clf_step", "ae_infer_1024", "clf_infer_1024", "ae_step_fast", "clf_step_fast"}, true, nil},
+		{"no data", nil, 2, false, []string{"ae_step", "clf_step", "ae_infer_1024", "clf_infer_1024", "ae_step_fast", "clf_step_fast",
+			"blitz_step", "mnist_step"}, true, nil},
 		{"only some", []string{"clf_step_fast", "ae_step"}, 2, false, []string{"ae_step", "clf_step_fast"}, false, nil},
 		{"only epochs, no data", []string{"ae_epoch_fast"}, 2, false, nil, true, nil},
 	} {
@@ -49,6 +51,13 @@ func TestRows(t *testing.T) {
 			for _, r := range rows {
 				if want, ok := tc.baseline[r.Key]; ok && r.Python != want {
 					t.Errorf("%s is compared with %s, want %s", r.Key, r.Python, want)
+				}
+				wantScript := ""
+				if strings.HasPrefix(r.Key, "blitz_") || strings.HasPrefix(r.Key, "mnist_") {
+					wantScript = tutorialsScript
+				}
+				if r.Script != wantScript {
+					t.Errorf("%s runs Python script %q, want %q", r.Key, r.Script, wantScript)
 				}
 			}
 		})
