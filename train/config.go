@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/aecifar/aecifar/torch"
+	"github.com/aecifar/aecifar/torch/distributed"
 )
 
 // Config is a run of the blog's recipe. The zero value is not usable; start from Default.
@@ -40,7 +41,10 @@ type Config struct {
 	// as a CUDA graph (see fast.go). Same models and recipe; another augmentation sampler.
 	Fast bool
 	// Quiet turns off the progress bars; they are off anyway when Progress is not a terminal.
-	Quiet    bool
+	Quiet bool
+	// Group trains data-parallel over a process group (torchrun): each rank trains on its share of
+	// every epoch with BatchSize images per step, rank 0 writes (distributed.go). nil is one process.
+	Group    *distributed.ProcessGroup
 	Log      io.Writer // the blog's printed lines; os.Stdout by default
 	Progress io.Writer // progress bars; os.Stderr by default
 
@@ -77,6 +81,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("invalid batch cap %d: must be 0 or more", c.MaxBatches)
 	case c.Resume && c.Restart:
 		return fmt.Errorf("--resume continues the run and --restart discards it: give one of them")
+	case c.Group != nil && c.Fast:
+		return fmt.Errorf("--fast trains in one process: run it without torchrun, or without --fast")
 	}
 	return nil
 }

@@ -64,10 +64,10 @@ func newData(cfg Config, s *splits) (*Data, error) {
 	}
 	d := &Data{Classes: s.classes, NumTrain: len(trainIdx), NumValidation: len(valIdx)}
 	var err error
-	if d.Train, err = data.NewDataLoader(trainSet, opts(data.SubsetRandomSampler(trainIdx), cfg.streams().trainLoader())); err != nil {
+	if d.Train, err = data.NewDataLoader(trainSet, opts(cfg.sampler(trainIdx, true), cfg.streams().trainLoader())); err != nil {
 		return nil, err
 	}
-	if d.Validation, err = data.NewDataLoader(trainSet, opts(data.SubsetRandomSampler(valIdx), cfg.streams().validationLoader())); err != nil {
+	if d.Validation, err = data.NewDataLoader(trainSet, opts(cfg.sampler(valIdx, false), cfg.streams().validationLoader())); err != nil {
 		return nil, err
 	}
 	if d.Test, err = data.NewDataLoader(testSet, opts(nil, cfg.streams().testLoader())); err != nil {

@@ -87,6 +87,10 @@ func (r *runState) autoencoder(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	sync, err := newGradSync(cfg, ae)
+	if err != nil {
+		return err
+	}
 	for epoch := first; epoch <= cfg.AEEpochs; epoch++ {
 		start := time.Now()
 		r.during = fmt.Sprintf("autoencoder epoch %d", epoch)
@@ -97,7 +101,7 @@ func (r *runState) autoencoder(ctx context.Context) error {
 		batches := 0
 		images, err := epochBatches(ctx, cfg, d.Train, fmt.Sprintf("autoencoder %d/%d", epoch, cfg.AEEpochs), func(s *torch.Scope, b data.Batch) (float64, error) {
 			x, _ := toDevice(s, b, cfg.Device)
-			loss, err := AutoencoderStep(ae, optimizer, lossFunction, x)
+			loss, err := autoencoderStep(ae, optimizer, lossFunction, x, sync)
 			if err != nil {
 				return 0, err
 			}
@@ -109,6 +113,12 @@ func (r *runState) autoencoder(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		// Over the ranks: the summed per-image loss and the images; every rank ran as many batches.
+		imagesAll := float64(images)
+		if err := cfg.sumRanks(&trainLoss, &imagesAll); err != nil {
+			return err
+		}
+		images = int(imagesAll)
 		// The blog divides the summed per-image loss by len(train_loader), the number of batches.
 		trainLoss /= float64(batches)
 		if trainLossMin, err = r.endAutoencoderEpoch(epoch, start, images, trainLoss, trainLossMin, optimizer, scheduler); err != nil {
@@ -161,6 +171,10 @@ func (r *runState) classifier(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	sync, err := newGradSync(cfg, clf)
+	if err != nil {
+		return err
+	}
 	for epoch := first; epoch <= cfg.ClfEpochs; epoch++ {
 		start := time.Now()
 		r.during = fmt.Sprintf("classifier epoch %d", epoch)
@@ -170,7 +184,7 @@ func (r *runState) classifier(ctx context.Context) error {
 		clf.Train(true)
 		trained, err := epochBatches(ctx, cfg, d.Train, fmt.Sprintf("classifier %d/%d", epoch, cfg.ClfEpochs), func(s *torch.Scope, b data.Batch) (float64, error) {
 			x, y := toDevice(s, b, cfg.Device)
-			_, loss, err := ClassifierStep(clf, optimizer, criterion, x, y)
+			_, loss, err := classifierStep(clf, optimizer, criterion, x, y, sync)
 			if err != nil {
 				return 0, err
 			}
@@ -201,6 +215,9 @@ func (r *runState) classifier(ctx context.Context) error {
 			})
 		})
 		if err != nil {
+			return err
+		}
+		if err := r.sumClassifierEpoch(&trained, &validated, &valBatches, &trainLoss, &validLoss, &valAcc); err != nil {
 			return err
 		}
 		// The blog divides by len(loader.sampler): the number of images (of a capped epoch, here).

@@ -308,6 +308,9 @@ func (r *runState) saveRef(sd torch.StateDict, rel string) (fileRef, error) {
 // saveBest saves a stage's best checkpoint so far, as the blog's torch.save(model.state_dict(),
 // NAME) does, into the resume state: it is published as NAME once the epoch is committed.
 func (r *runState) saveBest(name string, sd torch.StateDict, epoch int) error {
+	if !r.cfg.writes() {
+		return nil
+	}
 	ref, err := r.saveRef(sd, filepath.Join(stateDir, fmt.Sprintf("%s-%04d.pt", strings.TrimSuffix(name, ".pt"), epoch)))
 	if err != nil {
 		return fmt.Errorf("saving %s: %w", name, err)
@@ -320,6 +323,9 @@ func (r *runState) saveBest(name string, sd torch.StateDict, epoch int) error {
 // generator's state into a new state file, then the manifest that names it with the best
 // checkpoints, then the published copies.
 func (r *runState) saveProgress(stage Stage, epoch int, lossMin float64, opt optimizerState, sched *lr_scheduler.ReduceLROnPlateau) error {
+	if !r.cfg.writes() {
+		return nil // rank 0 commits the epoch
+	}
 	sd := torch.StateDict{}
 	for _, nt := range r.clf.StateDict() { // includes the encoder, shared with the autoencoder
 		sd = append(sd, torch.NamedTensor{Name: "classifier." + nt.Name, Tensor: nt.Tensor})
@@ -529,6 +535,9 @@ func (r *runState) loadProgress() error {
 		}
 	}
 	r.history, r.committed, r.stages = h, m, m.Stages
+	if !r.cfg.writes() {
+		return nil
+	}
 	return r.publish()
 }
 

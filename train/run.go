@@ -46,11 +46,15 @@ type Interrupted struct {
 	OutDir string
 	During string // "autoencoder epoch 3", "the test", "the data check"
 	Saved  string // the last epoch committed ("classifier epoch 3 of 40"); "" when none was
-	Err    error
+	// Follower is set on a rank other than 0 of a data-parallel run, which commits nothing itself.
+	Follower bool
+	Err      error
 }
 
 func (e *Interrupted) Error() string {
 	switch {
+	case e.Follower:
+		return fmt.Sprintf("interrupted during %s (rank 0 says what is saved in %s)", e.During, e.OutDir)
 	case e.Saved == "" && e.During == "the test":
 		return "interrupted during the test: run it again"
 	case e.Saved == "":
@@ -80,7 +84,17 @@ func Run(ctx context.Context, cfg Config, stages Stages, weights string) (*repor
 	}
 	warn(cfg)
 	r := &runState{cfg: cfg, stages: plan, pending: map[string]fileRef{}, published: map[string]string{}, during: "the data check"}
-	if trains := plan[0] != StageTest; trains {
+	if trains := plan[0] != StageTest; trains && !cfg.writes() {
+		// Rank 0 decides what the run continues; the others then read what it decided.
+		if err := cfg.agree(nil); errors.Is(err, errNothingToResume) {
+			return nil, nil
+		} else if err != nil {
+			return nil, err
+		}
+		if err := r.follow(plan); err != nil {
+			return nil, err
+		}
+	} else if trains {
 		_, statErr := os.Stat(cfg.OutDir)
 		lock, err := lockDir(cfg.OutDir)
 		if err != nil {
@@ -95,7 +109,7 @@ func Run(ctx context.Context, cfg Config, stages Stages, weights string) (*repor
 				}
 			}()
 		}
-		if err := r.openRun(plan); errors.Is(err, errNothingToResume) {
+		if err := cfg.agree(r.openRun(plan)); errors.Is(err, errNothingToResume) {
 			fmt.Fprintf(cfg.progress(), "aecifar: the run in %s is complete: nothing to resume\n", cfg.OutDir)
 			return nil, nil
 		} else if err != nil {
@@ -110,7 +124,7 @@ func Run(ctx context.Context, cfg Config, stages Stages, weights string) (*repor
 		if r.committed != nil && !r.committed.Complete {
 			saved = r.committed.describe()
 		}
-		return nil, &Interrupted{OutDir: cfg.OutDir, During: r.during, Saved: saved, Err: ctx.Err()}
+		return nil, &Interrupted{OutDir: cfg.OutDir, During: r.during, Saved: saved, Follower: !cfg.writes(), Err: ctx.Err()}
 	}
 	return res, err
 }
@@ -151,53 +165,16 @@ func (r *runState) run(ctx context.Context, plan []Stage, weights string) (*repo
 	defer r.clf.Drop()
 	defer r.resumeTensors.Drop()
 
-	// The checkpoints a command reads are read before the data, so that a wrong one fails at once.
-	// The classifier is built on the autoencoder as it is after its last epoch, as in the blog, whose
-	// MyModel takes the in-memory ae_model's children (not the best checkpoint); without that stage
-	// in this command the saved checkpoint stands in. A resumed run takes both from its state.
-	switch {
-	case !trains:
-		if err := loadInto(r.clf, weights); err != nil {
-			return nil, err
-		}
-	case plan[0] == StageClassifier && r.resume == nil:
-		if err := loadInto(r.ae, filepath.Join(cfg.OutDir, AutoencoderFile)); err != nil {
-			return nil, fmt.Errorf("%w (train-classifier trains on the autoencoder that train-ae saves there)", err)
-		}
+	plan, err := r.prepare(ctx, plan, weights)
+	if r.res != nil {
+		defer r.res.Drop()
 	}
-
-	s, err := openSplits(cfg.DataDir, AugmentTransform(), TestTransform())
+	if trains {
+		// Every rank checks its data before the first step, and all learn whether one failed.
+		err = cfg.agree(err)
+	}
 	if err != nil {
 		return nil, err
-	}
-	warnMemory(cfg, s, trains)
-	if r.data, err = checkImages(ctx, cfg, s, trains, cfg.Fast); err != nil {
-		return nil, err
-	}
-	if err := r.checkResumeData(); err != nil {
-		return nil, err
-	}
-	if r.d, err = newData(cfg, s); err != nil {
-		return nil, err
-	}
-	// The classifier's parameters include the encoder it shares with the autoencoder.
-	if err := r.clf.To(cfg.Device); err != nil {
-		return nil, err
-	}
-	if err := r.ae.To(cfg.Device); err != nil {
-		return nil, err
-	}
-	if r.resume != nil {
-		if err := r.loadProgress(); err != nil {
-			return nil, err
-		}
-		plan = stagesFrom(plan, r.resume.Stage)
-	}
-	if cfg.Fast {
-		if r.res, err = loadResident(ctx, cfg); err != nil {
-			return nil, err
-		}
-		defer r.res.Drop()
 	}
 
 	seconds := map[Stage]float64{}
@@ -230,6 +207,9 @@ func (r *runState) run(ctx context.Context, plan []Stage, weights string) (*repo
 		if err := timed(StageClassifier, stage); err != nil {
 			return nil, err
 		}
+	}
+	if !cfg.writes() {
+		return nil, nil // rank 0 tests and writes the reports
 	}
 	if !slices.Contains(plan, StageTest) {
 		if err := writePlots(cfg.OutDir, r.history); err != nil {
@@ -299,6 +279,62 @@ func (r *runState) run(ctx context.Context, plan []Stage, weights string) (*repo
 		return &res, err
 	}
 	return &res, r.finishIfDone(plan)
+}
+
+// prepare loads what the command reads (checkpoints, the resume state) and checks and opens the
+// data, before anything trains; it returns the stages left to run.
+func (r *runState) prepare(ctx context.Context, plan []Stage, weights string) ([]Stage, error) {
+	cfg := r.cfg
+	trains := plan[0] != StageTest
+	// The checkpoints a command reads are read before the data, so that a wrong one fails at once.
+	// The classifier is built on the autoencoder as it is after its last epoch, as in the blog, whose
+	// MyModel takes the in-memory ae_model's children (not the best checkpoint); without that stage
+	// in this command the saved checkpoint stands in. A resumed run takes both from its state.
+	switch {
+	case !trains:
+		if err := loadInto(r.clf, weights); err != nil {
+			return nil, err
+		}
+	case plan[0] == StageClassifier && r.resume == nil:
+		if err := loadInto(r.ae, filepath.Join(cfg.OutDir, AutoencoderFile)); err != nil {
+			return nil, fmt.Errorf("%w (train-classifier trains on the autoencoder that train-ae saves there)", err)
+		}
+	}
+
+	s, err := openSplits(cfg.DataDir, AugmentTransform(), TestTransform())
+	if err != nil {
+		return nil, err
+	}
+	warnMemory(cfg, s, trains)
+	if r.data, err = checkImages(ctx, cfg, s, trains, cfg.Fast); err != nil {
+		return nil, err
+	}
+	if err := r.checkResumeData(); err != nil {
+		return nil, err
+	}
+	if r.d, err = newData(cfg, s); err != nil {
+		return nil, err
+	}
+	// The classifier's parameters include the encoder it shares with the autoencoder.
+	if err := r.clf.To(cfg.Device); err != nil {
+		return nil, err
+	}
+	if err := r.ae.To(cfg.Device); err != nil {
+		return nil, err
+	}
+	if r.resume != nil {
+		if err := r.loadProgress(); err != nil {
+			return nil, err
+		}
+		plan = stagesFrom(plan, r.resume.Stage)
+	}
+	if cfg.Fast {
+		if r.res, err = loadResident(ctx, cfg); err != nil {
+			return nil, err
+		}
+	}
+
+	return plan, nil
 }
 
 // finishIfDone marks the run complete when this command ran every stage its manifest has left

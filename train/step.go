@@ -30,11 +30,23 @@ import (
 // AutoencoderStep is one iteration of the blog's autoencoder loop: zero_grad, forward, MSE against
 // the (normalised) input, backward, step. It returns the loss tensor, which belongs to images' scope.
 func AutoencoderStep(ae *models.ConvAutoencoder, opt optim.Optimizer, lossFn *nn.MSELoss, images *torch.Tensor) (*torch.Tensor, error) {
+	return autoencoderStep(ae, opt, lossFn, images, nil)
+}
+
+// autoencoderStep is AutoencoderStep with the gradients synchronised over the ranks (sync may be
+// nil).
+func autoencoderStep(ae *models.ConvAutoencoder, opt optim.Optimizer, lossFn *nn.MSELoss, images *torch.Tensor, sync *gradSync) (*torch.Tensor, error) {
 	if err := opt.ZeroGrad(); err != nil {
+		return nil, err
+	}
+	if err := sync.prepare(); err != nil {
 		return nil, err
 	}
 	loss := lossFn.Forward(ae.Forward(images), images)
 	if err := loss.Backward(); err != nil {
+		return nil, err
+	}
+	if err := sync.afterBackward(); err != nil {
 		return nil, err
 	}
 	return loss, opt.Step()
@@ -43,12 +55,24 @@ func AutoencoderStep(ae *models.ConvAutoencoder, opt optim.Optimizer, lossFn *nn
 // ClassifierStep is one iteration of the blog's classifier loop: zero_grad, forward, cross-entropy,
 // backward, step. It returns the logits and the loss, which belong to data's scope.
 func ClassifierStep(clf *models.Classifier, opt optim.Optimizer, criterion *nn.CrossEntropyLoss, data, target *torch.Tensor) (output, loss *torch.Tensor, err error) {
+	return classifierStep(clf, opt, criterion, data, target, nil)
+}
+
+// classifierStep is ClassifierStep with the gradients synchronised over the ranks (sync may be
+// nil).
+func classifierStep(clf *models.Classifier, opt optim.Optimizer, criterion *nn.CrossEntropyLoss, data, target *torch.Tensor, sync *gradSync) (output, loss *torch.Tensor, err error) {
 	if err := opt.ZeroGrad(); err != nil {
+		return nil, nil, err
+	}
+	if err := sync.prepare(); err != nil {
 		return nil, nil, err
 	}
 	output = clf.Forward(data)
 	loss = criterion.Forward(output, target)
 	if err := loss.Backward(); err != nil {
+		return nil, nil, err
+	}
+	if err := sync.afterBackward(); err != nil {
 		return nil, nil, err
 	}
 	return output, loss, opt.Step()

@@ -36,6 +36,7 @@ import (
 
 	"github.com/aecifar/aecifar/internal/atomicfile"
 	"github.com/aecifar/aecifar/torch"
+	"github.com/aecifar/aecifar/torch/distributed"
 	"github.com/aecifar/aecifar/torch/vision/datasets"
 	"github.com/aecifar/aecifar/train"
 )
@@ -126,6 +127,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	device := commonFlags(fs, &cfg)
 	var weights string
+	distTimeout := distributed.DefaultTimeout
 	if cmd == "test" {
 		fs.StringVar(&weights, "weights", "", "classifier checkpoint `file` to test (default OUT/model_cifar10.pt)")
 		fs.StringVar(&cfg.TestDir, "test-out", "", "`dir` for results.json and confusion.png (default OUT/test-NAME, NAME the checkpoint's file name without .pt: a test never overwrites a run's results)")
@@ -135,6 +137,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		fs.IntVar(&cfg.MaxBatches, "max-batches", 0, "cap every training and validation epoch at `N` batches (0: no cap; for smoke runs)")
 		fs.BoolVar(&cfg.Resume, "resume", false, "continue the interrupted run in --out from its last completed epoch")
 		fs.BoolVar(&cfg.Restart, "restart", false, "start afresh in an --out that holds an interrupted run, discarding it")
+		fs.DurationVar(&distTimeout, "dist-timeout", distTimeout, "under torchrun: how long a rank waits for the others at the rendezvous and in each collective (init_process_group's timeout)")
 	}
 	fs.BoolVar(&cfg.Download, "download", false, "download CIFAR-10 into --data first when it holds no data (torchvision's download=True)")
 	fs.BoolVar(&cfg.Fast, "fast", false, "keep the data on the device, augment it there and, on CUDA, replay each training step as a CUDA graph (same models and recipe, another augmentation sampler)")
@@ -157,9 +160,24 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	cfg.Device = d
+	if cmd == "test" && underTorchrun() {
+		return errTestUnderTorchrun
+	}
+	leave, err := joinTorchrun(&cfg, *device, distTimeout)
+	if err != nil {
+		return onRank(err)
+	}
+	if leave != nil {
+		defer leave()
+		if err := cfg.Validate(); err != nil {
+			fmt.Fprintf(stderr, "aecifar %s: %v\n", cmd, err)
+			return errUsage
+		}
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if cfg.Download {
+	// Under torchrun rank 0 downloads; the others touch the data only once it has opened the run.
+	if cfg.Download && (cfg.Group == nil || cfg.Group.Rank() == 0) {
 		if err := train.Download(ctx, cfg); err != nil {
 			if errors.Is(err, context.Canceled) {
 				return errors.New("interrupted while downloading CIFAR-10; nothing partial was kept")
@@ -168,7 +186,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	_, err = train.Run(ctx, cfg, st, weights)
-	return err
+	return onRank(err)
 }
 
 // commonFlags defines the flags every training and testing command takes.
