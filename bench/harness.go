@@ -26,9 +26,17 @@ type Settings struct {
 
 // goCommand is the command line of row r's Go side.
 func (s Settings) goCommand(r Row) []string {
-	return []string{s.Self, "--one", r.Go, fmt.Sprintf("--cache-host-memory=%v", s.CacheHostMemory), "--device", s.Device,
+	return s.launched(r, []string{s.Self, "--one", r.Go, fmt.Sprintf("--cache-host-memory=%v", s.CacheHostMemory), "--device", s.Device,
 		"--threads", fmt.Sprint(s.Threads), "--iters", fmt.Sprint(s.Iters), "--warmup", fmt.Sprint(s.Warmup),
-		"--data", s.Data, "--epoch-batches", fmt.Sprint(s.EpochBatches), "--workers", fmt.Sprint(r.Workers)}
+		"--data", s.Data, "--epoch-batches", fmt.Sprint(s.EpochBatches), "--workers", fmt.Sprint(r.Workers)})
+}
+
+// launched is cmd run as r.Ranks ranks by this binary's --ranks (Launch), or cmd itself.
+func (s Settings) launched(r Row, cmd []string) []string {
+	if r.Ranks == 0 {
+		return cmd
+	}
+	return append([]string{s.Self, "--ranks", fmt.Sprint(r.Ranks), "--"}, cmd...)
 }
 
 // pythonCommand is the command line of row r's Python side: steps.py's flags, the device's type
@@ -39,7 +47,7 @@ func (s Settings) pythonCommand(r Row) []string {
 	if r.Data {
 		cmd = append(cmd, "--data", s.Data, "--workers", fmt.Sprint(r.Workers), "--max-batches", fmt.Sprint(s.EpochBatches))
 	}
-	return cmd
+	return s.launched(r, cmd)
 }
 
 // A Sample is one side's measurement of one row in one repetition: the fields the side printed

@@ -22,8 +22,9 @@ func keys(rows []Row) []string {
 }
 
 // The seed's rows, in the order of the results files: an epoch row per loader setting (the seed's
-// 4 workers and one per CPU), the fast path's against the plain Python benchmarks; then the
-// tutorials' rows, measured on the Python side by bench/python/tutorials.py.
+// 4 workers and one per CPU), the fast path's against the plain Python benchmarks, the
+// data-parallel step on 1 and 2 ranks against bench/python/ddp.py; then the tutorials' rows,
+// measured on the Python side by bench/python/tutorials.py.
 func TestRows(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
@@ -35,11 +36,11 @@ func TestRows(t *testing.T) {
 		baseline map[string]string // row key -> Python benchmark
 	}{
 		{"all, 2 CPUs", nil, 2, true, []string{"ae_step", "clf_step", "ae_infer_1024", "clf_infer_1024", "ae_epoch_w4", "ae_epoch_w2",
-			"ae_step_fast", "clf_step_fast", "ae_epoch_fast_vs_w4", "blitz_step", "mnist_step"}, false,
+			"ae_step_fast", "clf_step_fast", "ae_epoch_fast_vs_w4", "ae_step_ddp1", "ae_step_ddp2", "blitz_step", "mnist_step"}, false,
 			map[string]string{"ae_epoch_w2": "ae_epoch", "ae_step_fast": "ae_step", "clf_step_fast": "clf_step", "ae_epoch_fast_vs_w4": "ae_epoch"}},
 		{"4 CPUs: one epoch row", []string{"ae_epoch"}, 4, true, []string{"ae_epoch_w4"}, false, nil},
 		{"no data", nil, 2, false, []string{"ae_step", "clf_step", "ae_infer_1024", "clf_infer_1024", "ae_step_fast", "clf_step_fast",
-			"blitz_step", "mnist_step"}, true, nil},
+			"ae_step_ddp1", "ae_step_ddp2", "blitz_step", "mnist_step"}, true, nil},
 		{"only some", []string{"clf_step_fast", "ae_step"}, 2, false, []string{"ae_step", "clf_step_fast"}, false, nil},
 		{"only epochs, no data", []string{"ae_epoch_fast"}, 2, false, nil, true, nil},
 	} {
@@ -52,9 +53,15 @@ func TestRows(t *testing.T) {
 				if want, ok := tc.baseline[r.Key]; ok && r.Python != want {
 					t.Errorf("%s is compared with %s, want %s", r.Key, r.Python, want)
 				}
-				wantScript := ""
+				wantScript, wantRanks := "", 0
 				if strings.HasPrefix(r.Key, "blitz_") || strings.HasPrefix(r.Key, "mnist_") {
 					wantScript = tutorialsScript
+				}
+				if k, ok := strings.CutPrefix(r.Key, "ae_step_ddp"); ok {
+					wantScript, wantRanks = ddpScript, int(k[0]-'0')
+				}
+				if r.Ranks != wantRanks {
+					t.Errorf("%s runs on %d ranks, want %d", r.Key, r.Ranks, wantRanks)
 				}
 				if r.Script != wantScript {
 					t.Errorf("%s runs Python script %q, want %q", r.Key, r.Script, wantScript)
@@ -80,6 +87,8 @@ func TestCommands(t *testing.T) {
 		{"go epoch", s.goCommand(epoch), "/bin/aecifar-bench --one ae_epoch --cache-host-memory=true --device cuda:1 --threads 0 --iters 100 --warmup 10 --data /data --epoch-batches 150 --workers 2"},
 		{"python epoch", s.pythonCommand(epoch), "/usr/bin/python3 bench/python/steps.py --only ae_epoch --device cuda --iters 100 --warmup 10 --data /data --workers 2 --max-batches 150"},
 		{"python script", s.pythonCommand(Row{Go: "x", Python: "mnist", Script: "bench/python/other.py"}), "/usr/bin/python3 bench/python/other.py --only mnist --device cuda --iters 100 --warmup 10"},
+		{"go ranks", s.goCommand(Row{Go: "ae_step_ddp", Ranks: 2}), "/bin/aecifar-bench --ranks 2 -- /bin/aecifar-bench --one ae_step_ddp --cache-host-memory=true --device cuda:1 --threads 0 --iters 100 --warmup 10 --data /data --epoch-batches 150 --workers 0"},
+		{"python ranks", s.pythonCommand(Row{Python: "ae_step_ddp", Script: ddpScript, Ranks: 2}), "/bin/aecifar-bench --ranks 2 -- /usr/bin/python3 bench/python/ddp.py --only ae_step_ddp --device cuda --iters 100 --warmup 10"},
 	} {
 		if got := strings.Join(tc.got, " "); got != tc.want {
 			t.Errorf("%s:\n got %s\nwant %s", tc.name, got, tc.want)
@@ -256,4 +265,24 @@ func TestRegister(t *testing.T) {
 		}
 	}()
 	register(Benchmark{Name: "toy_step", Measure: toy})
+}
+
+// Launch gives each rank torchrun's variables, passes rank 0's output on, and stops the others
+// when one fails, naming it.
+func TestLaunch(t *testing.T) {
+	var out, errOut strings.Builder
+	if err := Launch(2, []string{"sh", "-c", `echo $RANK/$WORLD_SIZE/$LOCAL_RANK/$MASTER_ADDR; [ -n "$MASTER_PORT" ]`}, &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.TrimSpace(out.String()); got != "0/2/0/127.0.0.1" {
+		t.Errorf("rank 0 printed %q, want 0/2/0/127.0.0.1 (and rank 1 nothing)", got)
+	}
+	start := time.Now()
+	err := Launch(3, []string{"sh", "-c", `if [ $RANK = 1 ]; then echo broken >&2; exit 3; fi; exec sleep 60`}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "rank 1 of") || !strings.Contains(err.Error(), "broken") {
+		t.Errorf("err = %v, want rank 1's failure and its last line", err)
+	}
+	if d := time.Since(start); d > 30*time.Second {
+		t.Errorf("the other ranks ran on for %v after rank 1 failed", d)
+	}
 }

@@ -45,6 +45,7 @@ type Row struct {
 	Script  string // the Python script from the repository root; "" is bench/python/steps.py
 	Workers int    // loader workers of both sides (rows over the data set)
 	Data    bool   // the row reads the data set (Settings.Data): skipped without one
+	Ranks   int    // data-parallel ranks each side runs (Launch); 0 is one plain process
 }
 
 // stepsScript is the Python original's benchmarks.

@@ -40,7 +40,14 @@ func main() {
 	flag.BoolVar(&s.CacheHostMemory, "cache-host-memory", true, "Go keeps freed host memory (torch.CacheHostMemory), as aecifar does")
 	one := flag.String("one", "", "internal: run one Go benchmark and print its JSON")
 	workers := flag.Int("workers", 4, "internal: loader workers for --one ae_epoch")
+	ranks := flag.Int("ranks", 0, "internal: run the command after -- as `N` data-parallel ranks (as torchrun does) and print rank 0's output")
 	flag.Parse()
+	if *ranks > 0 {
+		if err := bench.Launch(*ranks, flag.Args(), os.Stdout, os.Stderr); err != nil {
+			fail(err)
+		}
+		return
+	}
 
 	d, err := torch.ParseDevice(s.Device)
 	if err != nil {
