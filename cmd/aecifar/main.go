@@ -35,6 +35,7 @@ import (
 	"syscall"
 
 	"github.com/aecifar/aecifar/internal/atomicfile"
+	"github.com/aecifar/aecifar/internal/torchrun"
 	"github.com/aecifar/aecifar/torch"
 	"github.com/aecifar/aecifar/torch/distributed"
 	"github.com/aecifar/aecifar/torch/vision/datasets"
@@ -160,12 +161,12 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	cfg.Device = d
-	if cmd == "test" && underTorchrun() {
+	if cmd == "test" && torchrun.Active() {
 		return errTestUnderTorchrun
 	}
 	leave, err := joinTorchrun(&cfg, *device, distTimeout)
 	if err != nil {
-		return onRank(err)
+		return torchrun.OnRank(err)
 	}
 	if leave != nil {
 		defer leave()
@@ -186,7 +187,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	_, err = train.Run(ctx, cfg, st, weights)
-	return onRank(err)
+	return torchrun.OnRank(err)
 }
 
 // commonFlags defines the flags every training and testing command takes.

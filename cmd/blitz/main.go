@@ -21,7 +21,9 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/aecifar/aecifar/internal/torchrun"
 	"github.com/aecifar/aecifar/torch"
+	"github.com/aecifar/aecifar/torch/distributed"
 	"github.com/aecifar/aecifar/train/blitz"
 )
 
@@ -59,6 +61,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	dryRun := fs.Bool("dry-run", false, "quickly check a single pass: one epoch of 100 batches, test passes of 50, printing every 50")
 	fs.IntVar(&cfg.Threads, "threads", 0, "libtorch intra-op `threads` (0: libtorch's default)")
 	fs.BoolVar(&cfg.Quiet, "quiet", false, "no progress bars")
+	distTimeout := fs.Duration("dist-timeout", distributed.DefaultTimeout, "under torchrun: how long a rank waits for the others at the rendezvous and in each collective (init_process_group's timeout)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -81,6 +84,16 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	cfg.Device = d
+	// Under torchrun: data-parallel, rank 0 prints and writes.
+	g, d, err := torchrun.Join(cfg.Device, *device, *distTimeout)
+	if err != nil {
+		return torchrun.OnRank(err)
+	}
+	defer torchrun.Leave(g)
+	cfg.Group, cfg.Device = g, d
+	if g != nil && g.Rank() != 0 {
+		cfg.Log, cfg.Progress, cfg.Quiet = io.Discard, io.Discard, true
+	}
 	// Keep freed host memory for the next step instead of page-faulting it back in, as aecifar
 	// does: PyTorch has no such call, and it changes no number.
 	torch.CacheHostMemory()
@@ -88,9 +101,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 	if _, err := blitz.Run(ctx, cfg); err != nil {
 		if errors.Is(err, context.Canceled) {
-			return errors.New("interrupted")
+			return torchrun.OnRank(errors.New("interrupted"))
 		}
-		return err
+		return torchrun.OnRank(err)
 	}
 	return nil
 }

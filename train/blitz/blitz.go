@@ -31,7 +31,9 @@ import (
 
 	"github.com/aecifar/aecifar/models"
 	"github.com/aecifar/aecifar/torch"
+	"github.com/aecifar/aecifar/torch/distributed"
 	"github.com/aecifar/aecifar/torch/nn"
+	"github.com/aecifar/aecifar/torch/nn/parallel"
 	"github.com/aecifar/aecifar/torch/optim"
 	"github.com/aecifar/aecifar/torch/utils/data"
 	"github.com/aecifar/aecifar/torch/vision/datasets"
@@ -78,6 +80,12 @@ type Config struct {
 	Quiet                      bool
 	Log                        io.Writer // the tutorial's printed lines (default os.Stdout)
 	Progress                   io.Writer // progress bars (default os.Stderr)
+
+	// Group trains data-parallel over a process group (torchrun), as the tutorial's script would
+	// under DistributedDataParallel: each rank takes its DistributedSampler share of every epoch
+	// with BatchSize images per step, the gradients are averaged before each step, and rank 0
+	// alone prints its own running losses, saves PATH and tests. nil is one process.
+	Group *distributed.ProcessGroup
 
 	// Train and Test, when set, replace the CIFAR-10 datasets (tests use FakeData). They must yield
 	// normalised 3x32x32 images with labels in [0, 10).
@@ -169,8 +177,19 @@ func Datasets(cfg Config) (trainset, testset data.Dataset, err error) {
 
 // Loaders are the tutorial's trainloader (shuffle=True) and testloader (shuffle=False), both with
 // batch_size and num_workers.
+//
+// Under cfg.Group the trainloader takes DistributedSampler(trainset) (shuffle=True, seed=0) instead of
+// shuffle=True; call its SetEpoch(epoch) before each epoch (trainEpoch does).
 func Loaders(cfg Config, trainset, testset data.Dataset) (trainloader, testloader *data.DataLoader, err error) {
-	trainloader, err = data.NewDataLoader(trainset, data.DataLoaderOptions{BatchSize: cfg.BatchSize, Shuffle: true, NumWorkers: cfg.Workers})
+	opts := data.DataLoaderOptions{BatchSize: cfg.BatchSize, Shuffle: true, NumWorkers: cfg.Workers}
+	if cfg.Group != nil {
+		rank := cfg.Group.Rank()
+		opts.Shuffle = false
+		if opts.Sampler, err = data.NewDistributedSampler(trainset, data.DistributedSamplerOptions{NumReplicas: cfg.Group.Size(), Rank: &rank}); err != nil {
+			return nil, nil, err
+		}
+	}
+	trainloader, err = data.NewDataLoader(trainset, opts)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -182,15 +201,59 @@ func Loaders(cfg Config, trainset, testset data.Dataset) (trainloader, testloade
 // net(inputs); loss = criterion(outputs, labels); loss.backward(); optimizer.step(). The loss
 // belongs to inputs' scope.
 func Step(net *models.BlitzNet, optimizer optim.Optimizer, criterion *nn.CrossEntropyLoss, inputs, labels *torch.Tensor) (*torch.Tensor, error) {
+	return step(net, nil, optimizer, criterion, inputs, labels)
+}
+
+// step is Step, under DistributedDataParallel when ddp is not nil: net(inputs) through ddp, the
+// gradients averaged over the ranks after the backward pass.
+func step(net *models.BlitzNet, ddp *parallel.DistributedDataParallel, optimizer optim.Optimizer, criterion *nn.CrossEntropyLoss, inputs, labels *torch.Tensor) (*torch.Tensor, error) {
 	if err := optimizer.ZeroGrad(); err != nil {
 		return nil, err
 	}
-	outputs := net.Forward(inputs)
+	var outputs *torch.Tensor
+	if ddp != nil {
+		outputs = ddp.Forward(inputs)
+	} else {
+		outputs = net.Forward(inputs)
+	}
 	loss := criterion.Forward(outputs, labels)
+	if ddp != nil {
+		return loss, firstErr(ddp.Backward(loss), optimizer.Step)
+	}
 	if err := loss.Backward(); err != nil {
 		return nil, err
 	}
 	return loss, optimizer.Step()
+}
+
+// leads is whether this process prints and writes: the only one, or rank 0.
+func leads(cfg Config) bool { return cfg.Group == nil || cfg.Group.Rank() == 0 }
+
+// datasetsOnRanks is Datasets; under a group rank 0 opens (and downloads) first, the others once
+// it has.
+func datasetsOnRanks(cfg Config) (trainset, testset data.Dataset, err error) {
+	if cfg.Group == nil {
+		return Datasets(cfg)
+	}
+	if !leads(cfg) {
+		if err := cfg.Group.Barrier(); err != nil {
+			return nil, nil, fmt.Errorf("waiting for rank 0 to open the data: %w", err)
+		}
+		return Datasets(cfg)
+	}
+	trainset, testset, err = Datasets(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return trainset, testset, cfg.Group.Barrier()
+}
+
+// firstErr is err, or then's.
+func firstErr(err error, then func() error) error {
+	if err != nil {
+		return err
+	}
+	return then()
 }
 
 // classNames is ' '.join(f'{classes[labels[j]]:5s}' for j in range(n)).
@@ -252,7 +315,7 @@ func Run(ctx context.Context, cfg Config) (*tutorial.Results, error) {
 	if err := os.MkdirAll(cfg.OutDir, 0o755); err != nil {
 		return nil, err
 	}
-	trainset, testset, err := Datasets(cfg)
+	trainset, testset, err := datasetsOnRanks(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -274,8 +337,10 @@ func Run(ctx context.Context, cfg Config) (*tutorial.Results, error) {
 	if err != nil {
 		return nil, fmt.Errorf("training images: %w", err)
 	}
-	if err := imshow(images, filepath.Join(cfg.OutDir, "train_images.png")); err != nil {
-		return nil, err
+	if leads(cfg) {
+		if err := imshow(images, filepath.Join(cfg.OutDir, "train_images.png")); err != nil {
+			return nil, err
+		}
 	}
 	line, err := classNames(images.Labels, cfg.BatchSize)
 	if err != nil {
@@ -288,6 +353,12 @@ func Run(ctx context.Context, cfg Config) (*tutorial.Results, error) {
 	if err := net.To(cfg.Device); err != nil {
 		return nil, err
 	}
+	var ddp *parallel.DistributedDataParallel
+	if cfg.Group != nil {
+		if ddp, err = parallel.NewDistributedDataParallel(net, parallel.DistributedDataParallelOptions{ProcessGroup: cfg.Group}); err != nil {
+			return nil, err
+		}
+	}
 	criterion := nn.NewCrossEntropyLoss()
 	optimizer, err := optim.NewSGD(net.Parameters(), cfg.LR, optim.SGDOptions{Momentum: cfg.Momentum})
 	if err != nil {
@@ -297,12 +368,15 @@ func Run(ctx context.Context, cfg Config) (*tutorial.Results, error) {
 
 	start := time.Now()
 	for epoch := range cfg.Epochs { // loop over the dataset multiple times
-		if err := trainEpoch(ctx, cfg, net, optimizer, criterion, trainloader, epoch, res); err != nil {
+		if err := trainEpoch(ctx, cfg, net, ddp, optimizer, criterion, trainloader, epoch, res); err != nil {
 			return nil, err
 		}
 	}
 	res.Seconds["train"] = time.Since(start).Seconds()
 	cfg.printf("Finished Training\n")
+	if !leads(cfg) {
+		return nil, nil // rank 0 saves PATH and tests
+	}
 
 	path := filepath.Join(cfg.OutDir, PATH)
 	if err := torch.Save(net.StateDict(), path); err != nil {
@@ -322,9 +396,12 @@ func Run(ctx context.Context, cfg Config) (*tutorial.Results, error) {
 }
 
 // trainEpoch is one pass of the tutorial's `for i, data in enumerate(trainloader, 0)` loop.
-func trainEpoch(ctx context.Context, cfg Config, net *models.BlitzNet, optimizer optim.Optimizer, criterion *nn.CrossEntropyLoss,
-	trainloader *data.DataLoader, epoch int, res *tutorial.Results) error {
+func trainEpoch(ctx context.Context, cfg Config, net *models.BlitzNet, ddp *parallel.DistributedDataParallel, optimizer optim.Optimizer,
+	criterion *nn.CrossEntropyLoss, trainloader *data.DataLoader, epoch int, res *tutorial.Results) error {
 	start := time.Now()
+	if s, ok := trainloader.Sampler().(*data.DistributedSampler); ok {
+		s.SetEpoch(epoch) // train_sampler.set_epoch(epoch)
+	}
 	batches := trainloader.Len()
 	if cfg.MaxBatches > 0 {
 		batches = min(batches, cfg.MaxBatches)
@@ -342,7 +419,7 @@ func trainEpoch(ctx context.Context, cfg Config, net *models.BlitzNet, optimizer
 		torch.WithScope(func(s *torch.Scope) {
 			inputs, labels := tutorial.ToDevice(s, b, cfg.Device)
 			var loss *torch.Tensor
-			if loss, err = Step(net, optimizer, criterion, inputs, labels); err == nil {
+			if loss, err = step(net, ddp, optimizer, criterion, inputs, labels); err == nil {
 				v, err = loss.Item()
 			}
 		})
