@@ -248,9 +248,6 @@ func buildSeq(t *testing.T, kind string, a seqArgs) seqModule {
 	return seqModule{}
 }
 
-// buildAttention is overridden by transformer_test.go's cases; until then it knows nothing.
-var buildAttention = func(t *testing.T, kind string, a seqArgs) (seqModule, bool) { return seqModule{}, false }
-
 func makeMask(t *testing.T, m seqMask) *torch.Tensor {
 	t.Helper()
 	if m.DType == "bool" {
