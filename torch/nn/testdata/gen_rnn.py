@@ -141,15 +141,16 @@ def float_mask(name, shape, seed):
 
 
 def run_case(name, kind, args, inputs, call=None, masks=(), training=False, manual_seed=None, no_grad=False,
-             base_seed=0):
-    """inputs: [(name, shape, scale)] or (name, "same_as", other). Parameters are det at scale 0.3."""
+             base_seed=0, param_scales=None):
+    """inputs: [(name, shape, scale)] or (name, "same_as", other). Parameters are det at scale 0.3, or
+    at param_scales[name] for the names it holds."""
     call = dict(call or {})
     m = build(kind, args)
     m.train(training)
     params = []
     with torch.no_grad():
         for i, (pname, p) in enumerate(m.named_parameters()):
-            s = spec(p.shape, base_seed + 100 + i, 0.3)
+            s = spec(p.shape, base_seed + 100 + i, (param_scales or {}).get(pname, 0.3))
             p.copy_(det(s["shape"], s["seed"], s["scale"]))
             params.append(dict(name=pname, **s))
     tensors, in_specs = {}, []
@@ -370,11 +371,18 @@ def transformer_cases():
                 cases.append(run_case(name + "_masks", "TransformerEncoderLayer", args, [("src", src, 1.0)],
                                       masks=[causal_mask("src_mask", TGT),
                                              bool_mask("src_key_padding_mask", [N, TGT], {3, 6, 7})]))
-    # Defaults (dim_feedforward=2048, dropout=0.1), eval mode, then training with dropout.
+    # Defaults (dim_feedforward=2048, dropout=0.1), eval mode, then training with dropout. With the
+    # feed-forward weights at det's 0.3, PyTorch's own float32 rounding (against the same case in
+    # float64) moved norm1's gradients by 2.3e-5 on one AMD EPYC and by 2.6e-5, the other way, in
+    # the fixture another CPU wrote: beyond the Go tests' 1e-5 per element, so Go matched only the
+    # CPU it ran on (measured 2026-12-03). With them at 0.05 the rounding stays within 10% of
+    # that tolerance.
     args = {"d_model": D_MODEL, "nhead": HEADS}
-    cases.append(run_case("TEL_defaults_eval", "TransformerEncoderLayer", args, [("src", [TGT, N, D_MODEL], 1.0)]))
+    ff_scales = {n: 0.05 for n in ("linear1.weight", "linear1.bias", "linear2.weight", "linear2.bias")}
+    cases.append(run_case("TEL_defaults_eval", "TransformerEncoderLayer", args, [("src", [TGT, N, D_MODEL], 1.0)],
+                          param_scales=ff_scales))
     cases.append(run_case("TEL_defaults_train", "TransformerEncoderLayer", args, [("src", [TGT, N, D_MODEL], 1.0)],
-                          training=True, manual_seed=5))
+                          training=True, manual_seed=5, param_scales=ff_scales))
     args = {"d_model": D_MODEL, "nhead": HEADS, "dim_feedforward": FF, "layer_norm_eps": 1e-3, "batch_first": True}
     cases.append(run_case("TEL_eps_train", "TransformerEncoderLayer", args, [("src", [N, TGT, D_MODEL], 1.0)],
                           training=True, manual_seed=6,
