@@ -104,6 +104,20 @@ func (m *MultiheadAttention) qkvSameEmbedDim() bool {
 	return m.KDim == m.EmbedDim && m.VDim == m.EmbedDim
 }
 
+// clone is copy.deepcopy(m).
+func (m *MultiheadAttention) clone() *MultiheadAttention {
+	c := bind(&MultiheadAttention{EmbedDim: m.EmbedDim, KDim: m.KDim, VDim: m.VDim, NumHeads: m.NumHeads, HeadDim: m.HeadDim,
+		Dropout: m.Dropout, BatchFirst: m.BatchFirst, AddZeroAttn: m.AddZeroAttn})
+	m.copyInto(&c.Base)
+	p := c.params
+	c.InProjWeight, c.QProjWeight, c.KProjWeight, c.VProjWeight = p["in_proj_weight"], p["q_proj_weight"], p["k_proj_weight"], p["v_proj_weight"]
+	c.InProjBias, c.BiasK, c.BiasV = p["in_proj_bias"], p["bias_k"], p["bias_v"]
+	if m.OutProj != nil {
+		c.OutProj = Register(c, "out_proj", m.OutProj.clone())
+	}
+	return c
+}
+
 // MultiheadAttentionForwardOptions are the keyword arguments of MultiheadAttention's forward; the
 // zero value is PyTorch's defaults.
 type MultiheadAttentionForwardOptions struct {

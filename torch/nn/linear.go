@@ -35,6 +35,14 @@ func (l *Linear) init(layer string, in, out int64, opts []LinearOptions) {
 	resetParameters(&l.Base, l.Weight, l.Bias, false)
 }
 
+// clone is copy.deepcopy(linear): the same weights, copied, with no draw from the generator.
+func (l *Linear) clone() *Linear {
+	c := bind(&Linear{InFeatures: l.InFeatures, OutFeatures: l.OutFeatures})
+	l.copyInto(&c.Base)
+	c.Weight, c.Bias = c.params["weight"], c.params["bias"]
+	return c
+}
+
 // Forward is F.linear(x, weight, bias).
 func (l *Linear) Forward(x *torch.Tensor) *torch.Tensor {
 	if e := l.forwardErr(); e != nil {
@@ -61,6 +69,13 @@ func NewNonDynamicallyQuantizableLinear(in, out int64, opts ...LinearOptions) *N
 	l := bind(&NonDynamicallyQuantizableLinear{})
 	l.init("NonDynamicallyQuantizableLinear", in, out, opts)
 	return l
+}
+
+func (l *NonDynamicallyQuantizableLinear) clone() *NonDynamicallyQuantizableLinear {
+	c := bind(&NonDynamicallyQuantizableLinear{Linear{InFeatures: l.InFeatures, OutFeatures: l.OutFeatures}})
+	l.copyInto(&c.Base)
+	c.Weight, c.Bias = c.params["weight"], c.params["bias"]
+	return c
 }
 
 func (l *NonDynamicallyQuantizableLinear) String() string { return Repr(l) }

@@ -387,6 +387,10 @@ def transformer_cases():
     cases.append(run_case("TEL_eps_train", "TransformerEncoderLayer", args, [("src", [N, TGT, D_MODEL], 1.0)],
                           training=True, manual_seed=6,
                           masks=[bool_mask("src_key_padding_mask", [N, TGT], {3})]))
+    # An unbatched src (S, E), with a 1-D padding mask.
+    args = {"d_model": D_MODEL, "nhead": HEADS, "dim_feedforward": FF, "dropout": 0.0, "batch_first": True}
+    cases.append(run_case("TEL_unbatched", "TransformerEncoderLayer", args, [("src", [TGT, D_MODEL], 1.0)],
+                          masks=[bool_mask("src_key_padding_mask", [TGT], {3})]))
     # The inference fast path.
     args = {"d_model": D_MODEL, "nhead": HEADS, "dim_feedforward": FF, "batch_first": True}
     cases.append(run_case("TEL_fast_path", "TransformerEncoderLayer", args, [("src", [N, TGT, D_MODEL], 1.0)],
@@ -418,6 +422,24 @@ def transformer_cases():
         cases.append(run_case("TE_nested%s" % ("_norm" if norm else ""), "TransformerEncoder", a,
                               [("src", [N, TGT, D_MODEL], 1.0)], no_grad=True,
                               masks=[bool_mask("src_key_padding_mask", [N, TGT], {3, 6, 7})]))
+    # Every sequence padded: the nested tensor pads back to the longest one, 3 of 4 positions.
+    cases.append(run_case("TE_nested_shorter", "TransformerEncoder", {"layer": lay, "num_layers": 2},
+                          [("src", [N, TGT, D_MODEL], 1.0)], no_grad=True,
+                          masks=[bool_mask("src_key_padding_mask", [N, TGT], {3, 6, 7, 11})]))
+    # A float mask: the nested tensor keeps the positions where it is zero and drops the others,
+    # whatever their value.
+    fmask = {"name": "src_key_padding_mask", "shape": [N, TGT], "dtype": "float32",
+             "values": [0.0, 0.0, 0.0, -1.5, 0.0, 0.0, -2.0, -0.5, 0.0, 0.0, 0.0, 0.0]}
+    cases.append(run_case("TE_nested_float_mask", "TransformerEncoder", {"layer": lay, "num_layers": 2},
+                          [("src", [N, TGT, D_MODEL], 1.0)], no_grad=True, masks=[fmask]))
+    # Padding that is not at the end of its sequence: mask_check sends it the ordinary way.
+    cases.append(run_case("TE_nested_not_left_aligned", "TransformerEncoder", {"layer": lay, "num_layers": 2},
+                          [("src", [N, TGT, D_MODEL], 1.0)], no_grad=True,
+                          masks=[bool_mask("src_key_padding_mask", [N, TGT], {0, 7})]))
+    # An unbatched src never takes the nested path.
+    cases.append(run_case("TE_unbatched", "TransformerEncoder", {"layer": lay, "num_layers": 2},
+                          [("src", [TGT, D_MODEL], 1.0)], no_grad=True,
+                          masks=[bool_mask("src_key_padding_mask", [TGT], {3})]))
     # The same without no_grad takes the ordinary path.
     cases.append(run_case("TE_eval_padding", "TransformerEncoder", {"layer": lay, "num_layers": 2},
                           [("src", [N, TGT, D_MODEL], 1.0)],
