@@ -54,6 +54,13 @@ func (d *Dropout) Forward(x *torch.Tensor) *torch.Tensor {
 
 func (d *Dropout) String() string { return Repr(d) }
 
+// clone is copy.deepcopy(d).
+func (d *Dropout) clone() *Dropout {
+	c := bind(&Dropout{dropout{P: d.P, Inplace: d.Inplace}})
+	d.copyInto(&c.Base)
+	return c
+}
+
 // Dropout2d is nn.Dropout2d: in training mode whole channels (of (N, C, H, W) input) are zeroed
 // with probability P and the rest scaled by 1/(1-P). As in PyTorch 1.13 a 3-D input is taken as
 // (N, C, L).

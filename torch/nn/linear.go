@@ -20,14 +20,27 @@ type LinearOptions struct{ NoBias bool }
 // NewLinear is nn.Linear(in_features, out_features, bias=True), initialised as PyTorch's
 // reset_parameters does.
 func NewLinear(in, out int64, opts ...LinearOptions) *Linear {
-	l := bind(&Linear{InFeatures: in, OutFeatures: out})
-	o := options(&l.Base, "Linear", opts)
+	l := bind(&Linear{})
+	l.init("Linear", in, out, opts)
+	return l
+}
+
+func (l *Linear) init(layer string, in, out int64, opts []LinearOptions) {
+	l.InFeatures, l.OutFeatures = in, out
+	o := options(&l.Base, layer, opts)
 	l.Weight = l.RegisterParameter("weight", newParameter(out, in))
 	if !o.NoBias {
 		l.Bias = l.RegisterParameter("bias", newParameter(out))
 	}
 	resetParameters(&l.Base, l.Weight, l.Bias, false)
-	return l
+}
+
+// clone is copy.deepcopy(linear): the same weights, copied, with no draw from the generator.
+func (l *Linear) clone() *Linear {
+	c := bind(&Linear{InFeatures: l.InFeatures, OutFeatures: l.OutFeatures})
+	l.copyInto(&c.Base)
+	c.Weight, c.Bias = c.params["weight"], c.params["bias"]
+	return c
 }
 
 // Forward is F.linear(x, weight, bias).
@@ -45,6 +58,28 @@ func (l *Linear) ExtraRepr() string {
 
 func (l *Linear) String() string { return Repr(l) }
 
+// NonDynamicallyQuantizableLinear is nn.modules.linear.NonDynamicallyQuantizableLinear, the
+// Linear that MultiheadAttention's out_proj is: the same layer under another name, which PyTorch's
+// quantization passes leave alone, and which print(model) shows.
+type NonDynamicallyQuantizableLinear struct{ Linear }
+
+// NewNonDynamicallyQuantizableLinear is NonDynamicallyQuantizableLinear(in_features,
+// out_features, bias=True), initialised as nn.Linear.
+func NewNonDynamicallyQuantizableLinear(in, out int64, opts ...LinearOptions) *NonDynamicallyQuantizableLinear {
+	l := bind(&NonDynamicallyQuantizableLinear{})
+	l.init("NonDynamicallyQuantizableLinear", in, out, opts)
+	return l
+}
+
+func (l *NonDynamicallyQuantizableLinear) clone() *NonDynamicallyQuantizableLinear {
+	c := bind(&NonDynamicallyQuantizableLinear{Linear{InFeatures: l.InFeatures, OutFeatures: l.OutFeatures}})
+	l.copyInto(&c.Base)
+	c.Weight, c.Bias = c.params["weight"], c.params["bias"]
+	return c
+}
+
+func (l *NonDynamicallyQuantizableLinear) String() string { return Repr(l) }
+
 // Identity is nn.Identity: Forward returns its input.
 type Identity struct{ Base }
 
@@ -56,5 +91,6 @@ func (*Identity) Forward(x *torch.Tensor) *torch.Tensor { return x }
 
 var (
 	_ Forwarder = (*Linear)(nil)
+	_ Forwarder = (*NonDynamicallyQuantizableLinear)(nil)
 	_ Forwarder = (*Identity)(nil)
 )

@@ -482,3 +482,39 @@ func ParametersOf(m Module) []*torch.Tensor { return m.base().Parameters() }
 
 // NamedParametersOf is m.named_parameters() for any module.
 func NamedParametersOf(m Module) []NamedTensor { return m.base().NamedParameters() }
+
+// ModuleList is torch.nn.ModuleList: children named "0", "1", ..., registered so that their
+// parameters are the container's (layers.0.weight), with no Forward of its own.
+type ModuleList struct {
+	Base
+}
+
+// NewModuleList is nn.ModuleList(modules). As in PyTorch the modules are held, not copied.
+func NewModuleList(modules ...Module) *ModuleList {
+	l := bind(&ModuleList{})
+	for _, m := range modules {
+		l.Append(m)
+	}
+	return l
+}
+
+// Append is ModuleList.append(module).
+func (l *ModuleList) Append(m Module) *ModuleList {
+	Register(l, fmt.Sprint(len(l.childNames)), m)
+	return l
+}
+
+// Len is len(module_list).
+func (l *ModuleList) Len() int { return len(l.childNames) }
+
+// At is module_list[i]; a negative i counts from the end, as in Python. It returns nil when i is
+// out of range.
+func (l *ModuleList) At(i int) Module {
+	if i < 0 {
+		i += len(l.childNames)
+	}
+	if i < 0 || i >= len(l.childNames) {
+		return nil
+	}
+	return l.children[l.childNames[i]]
+}

@@ -208,6 +208,14 @@ func (m *LayerNorm) ExtraRepr() string {
 
 func (m *LayerNorm) String() string { return Repr(m) }
 
+// clone is copy.deepcopy(m).
+func (m *LayerNorm) clone() *LayerNorm {
+	c := bind(&LayerNorm{NormalizedShape: append([]int64(nil), m.NormalizedShape...), Eps: m.Eps, ElementwiseAffine: m.ElementwiseAffine})
+	m.copyInto(&c.Base)
+	c.Weight, c.Bias = c.params["weight"], c.params["bias"]
+	return c
+}
+
 // GroupNormOptions are nn.GroupNorm's keyword arguments: Eps (nil: 1e-5) and NoAffine.
 type GroupNormOptions struct {
 	Eps      *float64
