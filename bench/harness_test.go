@@ -23,8 +23,8 @@ func keys(rows []Row) []string {
 
 // The seed's rows, in the order of the results files: an epoch row per loader setting (the seed's
 // 4 workers and one per CPU), the fast path's against the plain Python benchmarks, the
-// data-parallel step on 1 and 2 ranks against bench/python/ddp.py; then the tutorials' rows,
-// measured on the Python side by bench/python/tutorials.py.
+// data-parallel step on 1 and 2 ranks against bench/python/ddp.py; then the tutorials' steps,
+// which need no data set, measured on the Python side by bench/python/tutorials.py.
 func TestRows(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
@@ -36,11 +36,12 @@ func TestRows(t *testing.T) {
 		baseline map[string]string // row key -> Python benchmark
 	}{
 		{"all, 2 CPUs", nil, 2, true, []string{"ae_step", "clf_step", "ae_infer_1024", "clf_infer_1024", "ae_epoch_w4", "ae_epoch_w2",
-			"ae_step_fast", "clf_step_fast", "ae_epoch_fast_vs_w4", "ae_step_ddp1", "ae_step_ddp2", "blitz_step", "mnist_step"}, false,
+			"ae_step_fast", "clf_step_fast", "ae_epoch_fast_vs_w4", "ae_step_ddp1", "ae_step_ddp2", "blitz_step", "mnist_step", "mnist_rnn_step"}, false,
 			map[string]string{"ae_epoch_w2": "ae_epoch", "ae_step_fast": "ae_step", "clf_step_fast": "clf_step", "ae_epoch_fast_vs_w4": "ae_epoch"}},
 		{"4 CPUs: one epoch row", []string{"ae_epoch"}, 4, true, []string{"ae_epoch_w4"}, false, nil},
 		{"no data", nil, 2, false, []string{"ae_step", "clf_step", "ae_infer_1024", "clf_infer_1024", "ae_step_fast", "clf_step_fast",
-			"ae_step_ddp1", "ae_step_ddp2", "blitz_step", "mnist_step"}, true, nil},
+			"ae_step_ddp1", "ae_step_ddp2", "blitz_step", "mnist_step", "mnist_rnn_step"}, true, nil},
+		{"the tutorials", []string{"mnist_rnn_step", "blitz_step", "mnist_step"}, 2, false, []string{"blitz_step", "mnist_step", "mnist_rnn_step"}, false, nil},
 		{"only some", []string{"clf_step_fast", "ae_step"}, 2, false, []string{"ae_step", "clf_step_fast"}, false, nil},
 		{"only epochs, no data", []string{"ae_epoch_fast"}, 2, false, nil, true, nil},
 	} {

@@ -43,5 +43,6 @@ func TestRunEveryBenchmark(t *testing.T) {
 	}
 }
 
-func BenchmarkBlitzStep(b *testing.B) { benchmark(b, "blitz_step") }
-func BenchmarkMNISTStep(b *testing.B) { benchmark(b, "mnist_step") }
+func BenchmarkBlitzStep(b *testing.B)    { benchmark(b, "blitz_step") }
+func BenchmarkMNISTStep(b *testing.B)    { benchmark(b, "mnist_step") }
+func BenchmarkMNISTRNNStep(b *testing.B) { benchmark(b, "mnist_rnn_step") }

@@ -29,7 +29,7 @@ class TutorialsTest(unittest.TestCase):
         return json.loads(out.stdout.strip().splitlines()[-1])
 
     def test_rows(self):
-        for name, batch in (('blitz_step', 4), ('mnist_step', 64)):
+        for name, batch in (('blitz_step', 4), ('mnist_step', 64), ('mnist_rnn_step', 64)):
             with self.subTest(name=name):
                 row = self.run_one(name)
                 self.assertEqual((row['side'], row['name'], row['device']), ('python', name, 'cpu'))

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """The tutorials' training steps, timed as steps.py times the seed's; one JSON object per line on stdout.
 
-  blitz_step  the 60-minute blitz's loop body (blitz.py's Net): zero_grad, forward, CrossEntropyLoss,
-              backward, SGD(lr=0.001, momentum=0.9) step, running_loss += loss.item(); batch 4, the
-              tutorial's, whatever --batch says
-  mnist_step  pytorch/examples mnist's loop body (mnist.py's Net, model.train()): zero_grad, forward,
-              F.nll_loss, backward, Adadelta(lr=1.0) step; batch 64, the example's
+  blitz_step      the 60-minute blitz's loop body (blitz.py's Net): zero_grad, forward,
+                  CrossEntropyLoss, backward, SGD(lr=0.001, momentum=0.9) step, running_loss +=
+                  loss.item(); batch 4, the tutorial's, whatever --batch says
+  mnist_step      pytorch/examples mnist's loop body (mnist.py's Net, model.train()): zero_grad,
+                  forward, F.nll_loss, backward, Adadelta(lr=1.0) step; batch 64, the example's
+  mnist_rnn_step  pytorch/examples mnist_rnn's loop body (mnist_rnn.py's LSTM Net, model.train()):
+                  the same with Adadelta(lr=0.1), the example's; batch 64
 
 Synthetic input (torch.randn) and labels (i % 10) already on the device; the device synchronized once
 before and once after the timed iterations, as in steps.py, whose flags this script takes.
@@ -25,9 +27,10 @@ import torch.optim as optim
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import mnist  # noqa: E402  (the example's Net; its main() runs only as a script)
+import mnist_rnn  # noqa: E402  (the LSTM example's Net, likewise)
 import steps  # noqa: E402  (the timer, the flags and the printed row)
 
-NAMES = ['blitz_step', 'mnist_step']
+NAMES = ['blitz_step', 'mnist_step', 'mnist_rnn_step']
 
 
 def blitz_net_class():
@@ -69,11 +72,11 @@ def blitz_step(args, device):
     return batch, args.iters, steps.time_iters(step, device, args.warmup, args.iters, args.repeat)
 
 
-def mnist_step(args, device):
+def mnist_step(args, device, net=mnist.Net, lr=1.0):
     batch = 64
-    model = mnist.Net().to(device)
+    model = net().to(device)
     model.train()
-    optimizer = optim.Adadelta(model.parameters(), lr=1.0)
+    optimizer = optim.Adadelta(model.parameters(), lr=lr)
     data, target = synthetic(device, (batch, 1, 28, 28))
 
     def step():
@@ -84,6 +87,10 @@ def mnist_step(args, device):
         optimizer.step()
 
     return batch, args.iters, steps.time_iters(step, device, args.warmup, args.iters, args.repeat)
+
+
+def mnist_rnn_step(args, device):
+    return mnist_step(args, device, mnist_rnn.Net, 0.1)
 
 
 def main(argv=None):

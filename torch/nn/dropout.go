@@ -63,7 +63,7 @@ func (d *Dropout) clone() *Dropout {
 
 // Dropout2d is nn.Dropout2d: in training mode whole channels (of (N, C, H, W) input) are zeroed
 // with probability P and the rest scaled by 1/(1-P). As in PyTorch 1.13 a 3-D input is taken as
-// (N, C, L).
+// (N, C, L), and a 2-D (N, C) one gets element-wise dropout (see F.Dropout2d).
 type Dropout2d struct{ dropout }
 
 // NewDropout2d is nn.Dropout2d(p=0.5, inplace=False).

@@ -13,7 +13,7 @@ import (
 	"github.com/aecifar/aecifar/torch"
 )
 
-// Command is the examples' command line, for cmd/mnist and cmd/mnist-rnn: argparse's flags with
+// Command is the examples' command line, for cmd/mnist and cmd/mnist_rnn: argparse's flags with
 // their names, defaults and help, the port's own after them, then Main. It returns the exit status:
 // 0, 1 for a failure (one line on stderr), 2 for a bad command line.
 func Command(ex Example, argv []string, stdout, stderr io.Writer) int {
@@ -27,8 +27,11 @@ func Command(ex Example, argv []string, stdout, stderr io.Writer) int {
 	fs.Float64Var(&args.LR, "lr", args.LR, fmt.Sprintf("learning rate (default: %v)", ex.LR))
 	fs.Float64Var(&args.Gamma, "gamma", args.Gamma, "learning rate step gamma (default: 0.7)")
 	var noAccel, accel bool
+	var mps bool
 	if ex.OptInAccel {
 		fs.BoolVar(&accel, "accel", false, "enables accelerator")
+		fs.BoolVar(&accel, "cuda", false, "enables CUDA training (the older example's name for --accel)")
+		fs.BoolVar(&mps, "mps", false, "enables macOS GPU training (the older example's; there is no MPS here)")
 	} else {
 		fs.BoolVar(&noAccel, "no-accel", false, "disables accelerator")
 		fs.BoolVar(&noAccel, "no-cuda", false, "disables CUDA training (the older example's name for --no-accel)")
@@ -37,7 +40,7 @@ func Command(ex Example, argv []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&args.DryRun, "dry-run", false, "quickly check a single pass")
 	fs.Int64Var(&args.Seed, "seed", args.Seed, "random seed (default: 1)")
 	fs.IntVar(&args.LogInterval, "log-interval", args.LogInterval, "how many batches to wait before logging training status")
-	fs.BoolVar(&args.SaveModel, "save-model", false, "For Saving the current Model")
+	fs.BoolVar(&args.SaveModel, "save-model", false, ex.SaveHelp)
 	fs.StringVar(&args.Data, "data", args.Data, "datasets root `dir`, holding MNIST/raw (the example's '../data')")
 	fs.BoolVar(&args.Download, "download", args.Download, "download MNIST into --data when it is not there (the example's download=True)")
 	fs.StringVar(&args.Out, "out", args.Out, "output `dir` for the saved model, results.json and the charts")
@@ -60,6 +63,9 @@ func Command(ex Example, argv []string, stdout, stderr io.Writer) int {
 	// use_accel = not args.no_accel and torch.accelerator.is_available(); the LSTM example takes
 	// --accel at its word, and so does the port: it fails if there is no CUDA device.
 	switch {
+	case mps:
+		fmt.Fprintf(stderr, "%s: --mps: there is no MPS (macOS GPU) device here; --accel uses CUDA\n", ex.Name)
+		return 1
 	case accel:
 		d, err := torch.ParseDevice("cuda")
 		if err != nil {

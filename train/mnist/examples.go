@@ -11,4 +11,20 @@ var CNN = Example{
 	SaveFile: "mnist_cnn.pt",
 	LR:       1.0,
 	Shuffle:  func(accel bool) bool { return accel },
+	SaveHelp: "For Saving the current Model",
+}
+
+// RNN is pytorch/examples mnist_rnn/main.py: models.MNISTRNN, --lr 0.1, loaders that always shuffle
+// (the training and the test loader), a test loop that also stops after one batch under --dry-run,
+// and the accelerator only with --accel.
+var RNN = Example{
+	Name:       "mnist_rnn",
+	Source:     "pytorch/examples mnist_rnn/main.py",
+	NewModel:   func() Model { return models.NewMNISTRNN() },
+	SaveFile:   "mnist_rnn.pt",
+	LR:         0.1,
+	Shuffle:    func(bool) bool { return true },
+	TestDryRun: true,
+	OptInAccel: true,
+	SaveHelp:   "for Saving the current Model",
 }

@@ -71,6 +71,8 @@ type Example struct {
 	TestDryRun bool
 	// OptInAccel: the accelerator is used only with --accel (the LSTM), not unless --no-accel (the CNN).
 	OptInAccel bool
+	// SaveHelp is --save-model's help, which the two examples capitalise differently.
+	SaveHelp string
 }
 
 // Args is the examples' command line (argparse's args), plus this port's --data, --download,

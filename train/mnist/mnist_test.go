@@ -187,3 +187,15 @@ func TestCNNTrainsLikePyTorch(t *testing.T) {
 		t.Errorf("%d tensors alive after training, %d before", n, live)
 	}
 }
+
+// TestRNNTrainsLikePyTorch is the 20-step test of mnist_rnn's Net: the LSTM with batch_first,
+// output[:, -1, :], BatchNorm1d in training mode (its running statistics and num_batches_tracked
+// are part of the compared state_dict) and Dropout2d on 2-D input, drawing PyTorch 1.13's masks.
+func TestRNNTrainsLikePyTorch(t *testing.T) {
+	f := loadFixture(t)
+	live := torch.LiveTensors()
+	trainsLikePyTorch(t, RNN, f, f.RNN)
+	if n := torch.LiveTensors(); n != live {
+		t.Errorf("%d tensors alive after training, %d before", n, live)
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/aecifar/aecifar/internal/pytorch"
+	"github.com/aecifar/aecifar/models"
 	"github.com/aecifar/aecifar/torch"
 	"github.com/aecifar/aecifar/torch/testing/parity"
 	"github.com/aecifar/aecifar/torch/vision/datasets"
@@ -161,7 +162,7 @@ func python(t *testing.T, modules ...string) string {
 // checkInterop: a state_dict saved by Go loads in PyTorch with strict=True into the example's Net
 // and computes Go's eval-mode outputs, and one saved by PyTorch loads strictly in Go and computes
 // PyTorch's.
-func checkInterop(t *testing.T, ex Example, name string, prepare func(Model)) {
+func checkInterop(t *testing.T, ex Example, name string, prepare func(*testing.T, Model)) {
 	py := python(t)
 	dir := t.TempDir()
 	script, err := filepath.Abs(filepath.Join("testdata", "interop.py"))
@@ -204,7 +205,7 @@ func checkInterop(t *testing.T, ex Example, name string, prepare func(Model)) {
 		m := ex.NewModel()
 		defer m.Drop()
 		if prepare != nil {
-			prepare(m)
+			prepare(t, m)
 		}
 		path := filepath.Join(dir, "go.pt")
 		if err := torch.Save(m.StateDict(), path); err != nil {
@@ -240,8 +241,8 @@ func checkInterop(t *testing.T, ex Example, name string, prepare func(Model)) {
 
 func TestCNNStateDictInterop(t *testing.T) { checkInterop(t, CNN, "cnn", nil) }
 
-// checkMatchesPython runs the Python example (bench/python/NAME) and the Go port on the real MNIST
-// files with the same arguments, --dry-run for two epochs: everything random comes from the same
+// checkMatchesPython runs the Python example (bench/python/NAME) and the Go port's command line on
+// the real MNIST files with the same arguments, --dry-run for two epochs: everything random comes from the same
 // libtorch generator in the same order, so the printed lines must be equal, character for
 // character. MNIST_DIR is the folder of the original .gz files (torchvision's MNIST/raw), as for
 // the datasets tests; both sides read a root made from it with the files already decompressed, so
@@ -265,12 +266,9 @@ func checkMatchesPython(t *testing.T, ex Example, script string) {
 		}
 		t.Fatalf("%s: %v\n%s", script, err, stderr)
 	}
-	args := DefaultArgs(ex)
-	args.Data, args.Download, args.Out, args.DryRun, args.Epochs, args.Quiet = root, false, t.TempDir(), true, 2, true
-	var log bytes.Buffer
-	args.Log = &log
-	if _, err := Main(context.Background(), ex, args); err != nil {
-		t.Fatal(err)
+	var log, stderr bytes.Buffer
+	if code := Command(ex, []string{"--data", root, "--dry-run", "--epochs", "2", "--download=false", "--quiet", "--out", t.TempDir()}, &log, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
 	if log.String() != string(pyOut) {
 		t.Errorf("Go printed\n%s\nPython printed\n%s", log.String(), pyOut)
@@ -315,3 +313,50 @@ func gunzip(src, dst string) error {
 }
 
 func TestCNNMatchesPythonOnMNIST(t *testing.T) { checkMatchesPython(t, CNN, "mnist.py") }
+
+func TestRNNRunPrintsTheExamplesLines(t *testing.T) { checkRun(t, RNN, loadStrict(RNN)) }
+
+// TestRNNStateDictInterop also moves BatchNorm1d's buffers: Python's side gives them values of
+// their own, and Go's side here, so that eval mode reads running statistics that are not the
+// defaults and num_batches_tracked travels as an int64.
+func TestRNNStateDictInterop(t *testing.T) {
+	checkInterop(t, RNN, "rnn", func(t *testing.T, m Model) {
+		bn := m.(*models.MNISTRNN).BatchNorm
+		torch.NoGrad(func() {
+			torch.WithScope(func(s *torch.Scope) {
+				mean := s.Attach(torch.FromSlice(parity.Det([]int64{64}, 5, 0.5), 64))
+				variance := s.Attach(torch.FromSlice(parity.Det([]int64{64}, 6, 0.5), 64)).Abs().AddScalar(0.5)
+				for _, r := range []*torch.Tensor{bn.RunningMean.Copy_(mean), bn.RunningVar.Copy_(variance), bn.NumBatchesTracked.Fill_(11)} {
+					if err := r.Err(); err != nil {
+						t.Fatal(err)
+					}
+				}
+			})
+		})
+	})
+}
+
+func TestRNNMatchesPythonOnMNIST(t *testing.T) { checkMatchesPython(t, RNN, "mnist_rnn.py") }
+
+// TestRNNAccelFlags: the LSTM example's --accel (and the older --cuda) asks for CUDA and fails in
+// one line where there is none; the older --mps is refused in one line; the CNN's --no-accel is
+// not the LSTM's flag.
+func TestRNNAccelFlags(t *testing.T) {
+	type flagCase struct {
+		flag string
+		code int
+		want string
+	}
+	cases := []flagCase{{"--mps", 1, "--mps"}, {"--no-accel", 2, "flag provided but not defined"}}
+	if !torch.CUDAIsAvailable() {
+		cases = append(cases, flagCase{"--accel", 1, "no CUDA device"}, flagCase{"--cuda", 1, "no CUDA device"})
+	}
+	argv := []string{"--data", t.TempDir(), "--download=false", "--out", t.TempDir()}
+	for _, c := range cases {
+		var out, errOut bytes.Buffer
+		code := Command(RNN, append([]string{c.flag}, argv...), &out, &errOut)
+		if code != c.code || !strings.Contains(errOut.String(), c.want) || c.code == 1 && strings.Count(errOut.String(), "\n") != 1 {
+			t.Errorf("%s: exit %d, %q; want exit %d and %q", c.flag, code, errOut.String(), c.code, c.want)
+		}
+	}
+}

@@ -16,7 +16,7 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 )
 
-// The charts of the ported tutorials (cmd/blitz, cmd/mnist, cmd/mnist-rnn): their histories are not
+// The charts of the ported tutorials (cmd/blitz, cmd/mnist, cmd/mnist_rnn): their histories are not
 // the seed's two stages but a loss logged every few batches and a test pass per epoch, so they get
 // charts of their own, in the seed charts' style.
 

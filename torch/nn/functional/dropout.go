@@ -38,6 +38,9 @@ func Dropout(input *torch.Tensor, opts ...DropoutOptions) *torch.Tensor {
 // Dropout2d is F.dropout2d(input, p=0.5, training=True, inplace=False): whole channels are zeroed.
 // As in PyTorch 1.13, a 3-D input is taken as (N, C, L) (channel-wise 1-D dropout), not as an
 // unbatched (C, H, W) one; PyTorch warns about that, and about inputs that are neither 3-D nor 4-D.
+// Such an input goes to feature_dropout unchanged, as in PyTorch: a 2-D (N, C) one (pytorch/examples
+// mnist_rnn's) has no dimension past the channels, so each element is a channel and the dropout is
+// element-wise, with F.dropout's masks on CPU. This port does not print PyTorch's warnings.
 func Dropout2d(input *torch.Tensor, opts ...DropoutOptions) *torch.Tensor {
 	o, p, err := dropoutP("dropout2d", opts)
 	if err != nil {

@@ -4,16 +4,17 @@
     python3 train/mnist/testdata/gen.py           # rewrite fixture.json beside this script
     python3 train/mnist/testdata/gen.py --check   # regenerate in memory; exit 1 if the file differs
 
-For each example's Net (pytorch/examples mnist/main.py and mnist_rnn/main.py, copied verbatim), as
-its main() does: torch.manual_seed(1), Net(), Adadelta(lr) and StepLR(step_size=1, gamma=0.7); then
-20 steps of its train() loop in training mode, dropout active, on batches of 16 made by det()
-(torch/testdata/parity/gen.py, mirrored by Go's parity.Det), with scheduler.step() after every 5
-steps (an "epoch"). Dropout draws its masks from torch's default generator, right after the
-initialisation drew the weights, and the Go port draws the same masks from the same libtorch
-generator, so nothing needs switching off. Stored: summaries of the initial and final state_dict
-(BatchNorm's buffers included), the 20 losses and learning rates, and the eval-mode output and
-summed NLL of one more batch. --check compares with the tolerances of torch/testdata/parity/gen.py
-(each number against the magnitude of what made it, 1e-5), never writing.
+For each example's Net (pytorch/examples mnist/main.py and mnist_rnn/main.py, taken from their
+runnable copies bench/python/mnist.py and mnist_rnn.py), as its main() does: torch.manual_seed(1),
+Net(), Adadelta(lr) and StepLR(step_size=1, gamma=0.7); then 20 steps of its train() loop in
+training mode, dropout active, on batches of 16 made by det() (torch/testdata/parity/gen.py,
+mirrored by Go's parity.Det), with scheduler.step() after every 5 steps (an "epoch"). Dropout draws
+its masks from torch's default generator, right after the initialisation drew the weights, and the
+Go port draws the same masks from the same libtorch generator, so nothing needs switching off.
+Stored: summaries of the initial and final state_dict (BatchNorm's buffers included), the 20 losses
+and learning rates, and the eval-mode output and summed NLL of one more batch. --check compares with
+the tolerances of torch/testdata/parity/gen.py (each number against the magnitude of what made it,
+1e-5), never writing.
 """
 
 import argparse
@@ -29,7 +30,6 @@ parity = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(parity)  # one thread, float32 default, torch (re-executing /usr/bin/python3 if needed)
 
 import torch  # noqa: E402
-import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 import torch.optim as optim  # noqa: E402
 from torch.optim.lr_scheduler import StepLR  # noqa: E402
@@ -43,36 +43,12 @@ _spec.loader.exec_module(mnist_example)
 Net = mnist_example.Net
 
 
-class RNNNet(nn.Module):
-    """mnist_rnn/main.py's Net, verbatim but for its name."""
-
-    def __init__(self):
-        super(RNNNet, self).__init__()
-        self.rnn = nn.LSTM(input_size=28, hidden_size=64, batch_first=True)
-        self.batchnorm = nn.BatchNorm1d(64)
-        self.dropout1 = nn.Dropout2d(0.25)
-        self.dropout2 = nn.Dropout2d(0.5)
-        self.fc1 = nn.Linear(64, 32)
-        self.fc2 = nn.Linear(32, 10)
-
-    def forward(self, input):
-        # Shape of input is (batch_size,1, 28, 28)
-        # converting shape of input to (batch_size, 28, 28)
-        # as required by RNN when batch_first is set True
-        input = input.reshape(-1, 28, 28)
-        output, hidden = self.rnn(input)
-
-        # RNN output shape is (seq_len, batch, input_size)
-        # Get last output of RNN
-        output = output[:, -1, :]
-        output = self.batchnorm(output)
-        output = self.dropout1(output)
-        output = self.fc1(output)
-        output = F.relu(output)
-        output = self.dropout2(output)
-        output = self.fc2(output)
-        output = F.log_softmax(output, dim=1)
-        return output
+# mnist_rnn/main.py's Net, from the runnable copy of that example.
+_spec = importlib.util.spec_from_file_location(
+    "mnist_rnn_example", os.path.join(HERE, "..", "..", "..", "bench", "python", "mnist_rnn.py"))
+mnist_rnn_example = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(mnist_rnn_example)
+RNNNet = mnist_rnn_example.Net
 
 
 STEPS = 20
