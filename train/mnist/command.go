@@ -10,7 +10,9 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/aecifar/aecifar/internal/torchrun"
 	"github.com/aecifar/aecifar/torch"
+	"github.com/aecifar/aecifar/torch/distributed"
 )
 
 // Command is the examples' command line, for cmd/mnist and cmd/mnist_rnn: argparse's flags with
@@ -46,6 +48,7 @@ func Command(ex Example, argv []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&args.Out, "out", args.Out, "output `dir` for the saved model, results.json and the charts")
 	fs.IntVar(&args.Threads, "threads", 0, "libtorch intra-op `threads` (0: libtorch's default)")
 	fs.BoolVar(&args.Quiet, "quiet", false, "no download progress")
+	distTimeout := fs.Duration("dist-timeout", distributed.DefaultTimeout, "under torchrun: how long a rank waits for the others at the rendezvous and in each collective (init_process_group's timeout)")
 	if err := fs.Parse(argv); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -78,6 +81,21 @@ func Command(ex Example, argv []string, stdout, stderr io.Writer) int {
 	default:
 		args.Device = torch.CPU
 	}
+	// Under torchrun: data-parallel, rank 0 prints and writes.
+	flagDevice := "cpu"
+	if args.Device.IsCUDA() {
+		flagDevice = "cuda"
+	}
+	g, d, err := torchrun.Join(args.Device, flagDevice, *distTimeout)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", ex.Name, torchrun.OnRank(err))
+		return 1
+	}
+	defer torchrun.Leave(g)
+	args.Group, args.Device = g, d
+	if g != nil && g.Rank() != 0 {
+		args.Log, args.Progress, args.Quiet = io.Discard, io.Discard, true
+	}
 	// Keep freed host memory for the next step instead of page-faulting it back in, as aecifar
 	// does: PyTorch has no such call, and it changes no number.
 	torch.CacheHostMemory()
@@ -87,7 +105,7 @@ func Command(ex Example, argv []string, stdout, stderr io.Writer) int {
 		if errors.Is(err, context.Canceled) {
 			err = errors.New("interrupted")
 		}
-		fmt.Fprintf(stderr, "%s: %v\n", ex.Name, err)
+		fmt.Fprintf(stderr, "%s: %v\n", ex.Name, torchrun.OnRank(err))
 		return 1
 	}
 	return 0

@@ -32,7 +32,9 @@ import (
 	"time"
 
 	"github.com/aecifar/aecifar/torch"
+	"github.com/aecifar/aecifar/torch/distributed"
 	"github.com/aecifar/aecifar/torch/nn"
+	"github.com/aecifar/aecifar/torch/nn/parallel"
 	"github.com/aecifar/aecifar/torch/optim"
 	"github.com/aecifar/aecifar/torch/optim/lr_scheduler"
 	"github.com/aecifar/aecifar/torch/utils/data"
@@ -102,6 +104,13 @@ type Args struct {
 
 	// TrainSet and TestSet, when set, replace MNIST (tests use FakeData).
 	TrainSet, TestSet data.Dataset
+
+	// Group trains data-parallel over a process group (torchrun), as the example would under
+	// DistributedDataParallel: each rank takes its DistributedSampler share of every epoch with
+	// BatchSize images per step and the gradients are averaged before each step; rank 0 alone
+	// prints its own training lines, tests, saves and writes the results. nil is one process.
+	Group *distributed.ProcessGroup
+	ddp   *parallel.DistributedDataParallel // the model under Group, set by Main
 }
 
 // DefaultArgs are the examples' defaults for ex.
@@ -149,12 +158,27 @@ func Transform() transforms.Compose {
 // Step is one iteration of train's loop: optimizer.zero_grad(); output = model(data); loss =
 // F.nll_loss(output, target); loss.backward(); optimizer.step(). The loss belongs to data's scope.
 func Step(model Model, optimizer optim.Optimizer, data, target *torch.Tensor) (*torch.Tensor, error) {
+	return step(model, nil, optimizer, data, target)
+}
+
+// step is Step, under DistributedDataParallel when ddp is not nil: model(data) through ddp (which
+// broadcasts rank 0's buffers first), the gradients averaged over the ranks after backward.
+func step(model Model, ddp *parallel.DistributedDataParallel, optimizer optim.Optimizer, data, target *torch.Tensor) (*torch.Tensor, error) {
 	if err := optimizer.ZeroGrad(); err != nil {
 		return nil, err
 	}
-	output := model.Forward(data)
+	var output *torch.Tensor
+	if ddp != nil {
+		output = ddp.Forward(data)
+	} else {
+		output = model.Forward(data)
+	}
 	loss := torch.NLLLoss(output, target)
-	if err := loss.Backward(); err != nil {
+	if ddp != nil {
+		if err := ddp.Backward(loss); err != nil {
+			return nil, err
+		}
+	} else if err := loss.Backward(); err != nil {
 		return nil, err
 	}
 	return loss, optimizer.Step()
@@ -171,6 +195,9 @@ type Logged struct {
 // returns the printed losses, the images seen and the sum of every batch's loss.
 func Train(ctx context.Context, args Args, model Model, device torch.Device, trainLoader *data.DataLoader, optimizer optim.Optimizer, epoch int) (logged []Logged, images int, lossSum float64, err error) {
 	model.Train(true)
+	if s, ok := trainLoader.Sampler().(*data.DistributedSampler); ok {
+		s.SetEpoch(epoch) // train_loader.sampler.set_epoch(epoch)
+	}
 	dataset := trainLoader.Dataset().Len()
 	batches := trainLoader.Len()
 	it := trainLoader.Iter(ctx)
@@ -181,7 +208,7 @@ func Train(ctx context.Context, args Args, model Model, device torch.Device, tra
 		torch.WithScope(func(s *torch.Scope) {
 			data, target := tutorial.ToDevice(s, b, device)
 			var loss *torch.Tensor
-			if loss, err = Step(model, optimizer, data, target); err == nil {
+			if loss, err = step(model, args.ddp, optimizer, data, target); err == nil {
 				v, err = loss.Item()
 			}
 		})
@@ -317,7 +344,16 @@ func Loaders(ex Example, args Args, dataset1, dataset2 data.Dataset) (trainLoade
 		workers = 1
 	}
 	shuffle := ex.Shuffle(accel)
-	trainLoader, err = data.NewDataLoader(dataset1, data.DataLoaderOptions{BatchSize: args.BatchSize, Shuffle: shuffle, NumWorkers: workers})
+	opts := data.DataLoaderOptions{BatchSize: args.BatchSize, Shuffle: shuffle, NumWorkers: workers}
+	if args.Group != nil {
+		// DistributedSampler(dataset1, shuffle=shuffle) in place of the loader's own shuffle.
+		rank := args.Group.Rank()
+		opts.Shuffle = false
+		if opts.Sampler, err = data.NewDistributedSampler(dataset1, data.DistributedSamplerOptions{NumReplicas: args.Group.Size(), Rank: &rank, Shuffle: &shuffle}); err != nil {
+			return nil, nil, err
+		}
+	}
+	trainLoader, err = data.NewDataLoader(dataset1, opts)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -344,7 +380,7 @@ func Main(ctx context.Context, ex Example, args Args) (*tutorial.Results, error)
 	if err := os.MkdirAll(args.Out, 0o755); err != nil {
 		return nil, err
 	}
-	dataset1, dataset2, err := Datasets(args)
+	dataset1, dataset2, err := datasetsOnRanks(args)
 	if err != nil {
 		return nil, err
 	}
@@ -357,6 +393,15 @@ func Main(ctx context.Context, ex Example, args Args) (*tutorial.Results, error)
 	defer model.Drop()
 	if err := model.To(device); err != nil {
 		return nil, err
+	}
+	if args.Group != nil {
+		m, ok := model.(nn.Module)
+		if !ok {
+			return nil, fmt.Errorf("%T is not an nn.Module: it cannot train data-parallel", model)
+		}
+		if args.ddp, err = parallel.NewDistributedDataParallel(m, parallel.DistributedDataParallelOptions{ProcessGroup: args.Group}); err != nil {
+			return nil, err
+		}
 	}
 	optimizer, err := optim.NewAdadelta(model.Parameters(), optim.AdadeltaOptions{LR: args.LR})
 	if err != nil {
@@ -384,14 +429,17 @@ func Main(ctx context.Context, ex Example, args Args) (*tutorial.Results, error)
 		}
 		secs := time.Since(start).Seconds()
 		res.Seconds["train"] += secs
+		if err := scheduler.Step(); err != nil {
+			return nil, err
+		}
+		if !leads(args) {
+			continue // rank 0 tests
+		}
 		start = time.Now()
 		if last, err = Test(ctx, ex, args, model, device, testLoader); err != nil {
 			return nil, err
 		}
 		res.Seconds["test"] += time.Since(start).Seconds()
-		if err := scheduler.Step(); err != nil {
-			return nil, err
-		}
 		batches := (images + args.BatchSize - 1) / args.BatchSize
 		for _, l := range logged {
 			res.Losses = append(res.Losses, tutorial.LossPoint{Epoch: tutorial.EpochAt(epoch, l.BatchIdx, trainLoader.Len()), Batch: l.BatchIdx, Loss: l.Loss})
@@ -405,6 +453,9 @@ func Main(ctx context.Context, ex Example, args Args) (*tutorial.Results, error)
 		res.Epochs = append(res.Epochs, e)
 	}
 
+	if !leads(args) {
+		return nil, nil // rank 0 saves and writes the results
+	}
 	if args.SaveModel {
 		if err := torch.Save(model.StateDict(), filepath.Join(args.Out, ex.SaveFile)); err != nil {
 			return nil, err
@@ -419,6 +470,27 @@ func Main(ctx context.Context, ex Example, args Args) (*tutorial.Results, error)
 		return nil, err
 	}
 	return res, nil
+}
+
+// leads is whether this process prints and writes: the only one, or rank 0.
+func leads(args Args) bool { return args.Group == nil || args.Group.Rank() == 0 }
+
+// datasetsOnRanks is Datasets; under a group rank 0 opens (and downloads) first, the others once
+// it has.
+func datasetsOnRanks(args Args) (train, test data.Dataset, err error) {
+	if args.Group == nil {
+		return Datasets(args)
+	}
+	if !leads(args) {
+		if err := args.Group.Barrier(); err != nil {
+			return nil, nil, fmt.Errorf("waiting for rank 0 to open the data: %w", err)
+		}
+		return Datasets(args)
+	}
+	if train, test, err = Datasets(args); err != nil {
+		return nil, nil, err
+	}
+	return train, test, args.Group.Barrier()
 }
 
 // Digits are the class names of the report (MNIST's own are "0 - zero" ...).
