@@ -443,6 +443,9 @@ var refusals = []refusal{
 	{"more: --threads -1", func(t *testing.T, e *caseEnv) []string {
 		return runArgs("run", e.data, e.out, "--threads", "-1")
 	}, 2, []string{"invalid thread count -1"}},
+	{"more: --batch-size beyond any memory", func(t *testing.T, e *caseEnv) []string {
+		return runArgs("run", e.data, e.out, "--batch-size", "9223372036854775807")
+	}, 2, []string{"invalid batch size 9223372036854775807: at most 1073741824"}},
 	{"more: a stray argument", func(t *testing.T, e *caseEnv) []string {
 		return append(runArgs("run", e.data, e.out), "extra")
 	}, 2, []string{`unexpected argument "extra"`}},
@@ -642,6 +645,13 @@ func TestCLICases(t *testing.T) {
 		out := legacyResume(t)
 		expect(t, aecifar(t, nil, runArgs("run", fx.data, out, "--restart")...), 0)
 		sameRun(t, fx.done, out)
+	})
+	t.Run("more: the largest --seed and --max-batches, on the fast path", func(t *testing.T) {
+		// The seed reaches torch.manual_seed; the cap times the batch size overflowed into a panic.
+		_, out := caseDirs(t)
+		c := aecifar(t, nil, runArgs("run", fx.data, out, "--fast", "--seed", "18446744073709551615", "--max-batches", "9223372036854775807")...)
+		expect(t, c, 0)
+		expectChanges(t, out, tree{}, runOutputs...)
 	})
 	t.Run("more: --resume of a complete run", func(t *testing.T) {
 		done := doneCopy(t)
