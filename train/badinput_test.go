@@ -336,3 +336,35 @@ func readFile(t *testing.T, path string) []byte {
 	}
 	return b
 }
+
+// TestWithin: an output directory is inside a data split however its path is written, through a
+// symbolic link, or before it exists; a sibling with a common prefix is not inside.
+func TestWithin(t *testing.T) {
+	root := t.TempDir()
+	split := filepath.Join(root, "data", "train")
+	if err := os.MkdirAll(filepath.Join(split, "cat"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(root, "link")
+	if err := os.Symlink(filepath.Join(root, "data"), link); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		path string
+		want bool
+	}{
+		{split, true},
+		{split + "/", true},
+		{filepath.Join(split, "cat"), true},
+		{filepath.Join(split, "cat", "not", "yet"), true},
+		{filepath.Join(root, "data", "test", "..", "train", "dog"), true},
+		{filepath.Join(link, "train", "cat"), true},
+		{filepath.Join(link, "train2"), false},
+		{filepath.Join(root, "data"), false},
+		{filepath.Join(root, "data", "trainee"), false},
+	} {
+		if got := within(tc.path, split); got != tc.want {
+			t.Errorf("within(%s, %s) = %v, want %v", tc.path, split, got, tc.want)
+		}
+	}
+}

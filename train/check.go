@@ -19,6 +19,7 @@ import (
 	"github.com/aecifar/aecifar/torch/vision/datasets"
 	"github.com/aecifar/aecifar/torch/vision/transforms"
 	"github.com/aecifar/aecifar/torch/vision/transforms/functional"
+	"github.com/aecifar/aecifar/train/report"
 )
 
 // Everything that can be checked is checked before the first epoch, so that a run fails in its
@@ -61,7 +62,11 @@ func cifarRoot(dir string) string {
 // and checks that the two splits have the same classes, as many as the classifier has outputs.
 func openSplits(dir string, trainT, testT transforms.Transform) (*splits, error) {
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return nil, fmt.Errorf("data directory %s does not exist: run `make data` or pass --data DIR (an ImageFolder tree with train/ and test/, or CIFAR-10's binary release)", dir)
+		what := "does not exist"
+		if err == nil {
+			what = "is a file, not a directory"
+		}
+		return nil, fmt.Errorf("data directory %s %s: run `make data` or pass --data DIR (an ImageFolder tree with train/ and test/, or CIFAR-10's binary release)", dir, what)
 	}
 	s := &splits{}
 	if isDir(filepath.Join(dir, "train")) || isDir(filepath.Join(dir, "test")) {
@@ -276,4 +281,71 @@ func newCheckBar(cfg Config, n int) *bar {
 		return &bar{}
 	}
 	return newBar(cfg, n, "checking images")
+}
+
+// outsideData refuses an output directory inside a split of an ImageFolder tree: the PNG plots
+// written there would be read as images of a class by the next run, or make a resumed run refuse
+// its changed data. flag names the directory for the message ("--out DIR").
+func outsideData(dataDir, out, flag string) error {
+	for _, split := range []string{"train", "test"} {
+		root := filepath.Join(dataDir, split)
+		if isDir(root) && within(out, root) {
+			return fmt.Errorf("%s is inside the data's %s/ (%s), where the plots it gets would be read as images: choose a directory outside %s", flag, split, root, root)
+		}
+	}
+	return nil
+}
+
+// within tells whether path is root or under it, symbolic links resolved.
+func within(path, root string) bool {
+	rel, err := filepath.Rel(realPath(root), realPath(path))
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// realPath is p made absolute, with the symbolic links of the part of it that exists resolved.
+func realPath(p string) string {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return filepath.Clean(p)
+	}
+	rest := ""
+	for d := abs; ; d = filepath.Dir(d) {
+		if r, err := filepath.EvalSymlinks(d); err == nil {
+			return filepath.Join(r, rest)
+		}
+		if d == filepath.Dir(d) {
+			return abs
+		}
+		rest = filepath.Join(filepath.Base(d), rest)
+	}
+}
+
+// checkTestDir checks, before the data is read, where a test of weights alone will write its
+// results.json and confusion.png: never over a run's own (a directory holding a run's resume.json
+// or history.csv), never into the data, and somewhere a directory can be made.
+func (c Config) checkTestDir(weights string) error {
+	dir := c.testDir(weights)
+	flag := "--test-out " + dir
+	if c.TestDir == "" {
+		flag = "the test's directory " + dir
+	}
+	for _, name := range []string{manifestFile, report.HistoryCSV} {
+		if fileExists(filepath.Join(dir, name)) {
+			return fmt.Errorf("%s holds a run's outputs (%s): the test would overwrite the run's results.json and confusion.png; choose another directory (without --test-out a test writes OUT/test-NAME)", flag, name)
+		}
+	}
+	if err := outsideData(c.DataDir, dir, flag); err != nil {
+		return err
+	}
+	// The directory is made only once the test has something to write; what can be known now is
+	// that the nearest part of its path that exists is a directory.
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		st, err := os.Stat(d)
+		if err == nil && !st.IsDir() {
+			return fmt.Errorf("cannot write in output directory: %s is not a directory", d)
+		}
+		if err == nil || d == filepath.Dir(d) {
+			return nil
+		}
+	}
 }

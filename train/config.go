@@ -60,6 +60,10 @@ func Default() Config {
 	}
 }
 
+// maxBatchSize bounds the batch size, far above any that fits in memory (2^30 images of 3x32x32
+// float32), so that no count of images in a batch overflows an int.
+const maxBatchSize = 1 << 30
+
 // Validate reports the first invalid setting, as a user would want to read it.
 func (c Config) Validate() error {
 	switch {
@@ -73,6 +77,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("invalid classifier epochs %d: must be 0 or more", c.ClfEpochs)
 	case c.BatchSize <= 0:
 		return fmt.Errorf("invalid batch size %d: must be at least 1", c.BatchSize)
+	case c.BatchSize > maxBatchSize:
+		return fmt.Errorf("invalid batch size %d: at most %d, a batch of 13 TB of images (a batch larger than the data is one step of all of it)", c.BatchSize, maxBatchSize)
 	case c.Workers < 0:
 		return fmt.Errorf("invalid worker count %d: must be 0 or more", c.Workers)
 	case c.Threads < 0:

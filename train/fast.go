@@ -327,8 +327,8 @@ func (r *runState) classifierFast(ctx context.Context) error {
 		trainLoss := sum / float64(trained)
 		clf.Eval()
 		val := d.valIdx
-		if cfg.MaxBatches > 0 {
-			val = val[:min(len(val), cfg.MaxBatches*cfg.BatchSize)]
+		if cfg.MaxBatches > 0 && cfg.MaxBatches <= len(val)/cfg.BatchSize { // no product to overflow
+			val = val[:cfg.MaxBatches*cfg.BatchSize]
 		}
 		// The blog validates on the augmented training images.
 		order := epochOrder(cfg, val, validation, epoch)

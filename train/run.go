@@ -95,10 +95,14 @@ func Run(ctx context.Context, cfg Config, stages Stages, weights string) (*repor
 			return nil, err
 		}
 	} else if trains {
+		// Under a group the other ranks wait in agree for what rank 0 decides: a refusal reaches them.
+		if err := outsideData(cfg.DataDir, cfg.OutDir, "--out "+cfg.OutDir); err != nil {
+			return nil, cfg.agree(err)
+		}
 		_, statErr := os.Stat(cfg.OutDir)
 		lock, err := lockDir(cfg.OutDir)
 		if err != nil {
-			return nil, err
+			return nil, cfg.agree(err)
 		}
 		defer lock.Release()
 		// A run that fails before its first epoch leaves no directory it created.
@@ -115,8 +119,13 @@ func Run(ctx context.Context, cfg Config, stages Stages, weights string) (*repor
 		} else if err != nil {
 			return nil, err
 		}
-	} else if weights == "" {
-		weights = filepath.Join(cfg.OutDir, ClassifierFile)
+	} else {
+		if weights == "" {
+			weights = filepath.Join(cfg.OutDir, ClassifierFile)
+		}
+		if err := cfg.checkTestDir(weights); err != nil {
+			return nil, err
+		}
 	}
 	res, err := r.run(ctx, plan, weights)
 	if err != nil && ctx.Err() != nil { // whatever failed, failed because of the interruption
@@ -461,16 +470,21 @@ func writeReconstructions(cfg Config, ae *models.ConvAutoencoder, d *Data) error
 // Reconstruct plots the first test images beside their reconstructions by the autoencoder saved in
 // cfg.OutDir, and returns the plot's path. It holds cfg.OutDir's lock while it writes there.
 func Reconstruct(cfg Config) (string, error) {
+	if err := outsideData(cfg.DataDir, cfg.OutDir, "--out "+cfg.OutDir); err != nil {
+		return "", err
+	}
+	// The checkpoint is read before the lock is taken, so that an --out holding none (or none at
+	// all) is left as it was.
+	ae := models.NewConvAutoencoder()
+	defer ae.Drop()
+	if err := loadInto(ae, filepath.Join(cfg.OutDir, AutoencoderFile)); err != nil {
+		return "", fmt.Errorf("%w (reconstruct plots the autoencoder that run or train-ae saves in --out)", err)
+	}
 	lock, err := lockDir(cfg.OutDir)
 	if err != nil {
 		return "", err
 	}
 	defer lock.Release()
-	ae := models.NewConvAutoencoder()
-	defer ae.Drop()
-	if err := loadInto(ae, filepath.Join(cfg.OutDir, AutoencoderFile)); err != nil {
-		return "", err
-	}
 	if err := ae.To(cfg.Device); err != nil {
 		return "", err
 	}

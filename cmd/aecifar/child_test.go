@@ -115,7 +115,7 @@ func finished(t *testing.T, cmd *exec.Cmd, err error, stdout, stderr string) chi
 	default:
 		t.Fatalf("aecifar %s: %v", strings.Join(cmd.Args[1:], " "), err)
 	}
-	if trace.MatchString(c.output()) || strings.Contains(c.output(), "panic:") {
+	if strings.Contains(c.stderr, "goroutine") || trace.MatchString(c.output()) || strings.Contains(c.output(), "panic:") {
 		t.Fatalf("aecifar %s panicked:\n%s", strings.Join(cmd.Args[1:], " "), c.output())
 	}
 	return c
@@ -193,7 +193,7 @@ func snapshot(t *testing.T, dir string) tree {
 	t.Helper()
 	s := tree{}
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if errors.Is(err, fs.ErrNotExist) && p == dir {
+		if (errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)) && p == dir { // no such directory: empty
 			return fs.SkipAll
 		}
 		if err != nil || d.IsDir() || d.Name() == dirlock.Name {

@@ -119,13 +119,12 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	st, ok := stages[cmd]
 	if !ok {
-		fmt.Fprintf(stderr, "aecifar: unknown command %q\n\n%s", cmd, usage)
+		fmt.Fprintf(stderr, "aecifar: unknown command %q: the commands are run, train-ae, train-classifier, test, reconstruct and data (aecifar --help)\n", cmd)
 		return errUsage
 	}
 	cfg := train.Default()
 	cfg.Log, cfg.Progress = stdout, stderr
 	fs := flag.NewFlagSet("aecifar "+cmd, flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	device := commonFlags(fs, &cfg)
 	var weights string
 	distTimeout := distributed.DefaultTimeout
@@ -142,15 +141,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	fs.BoolVar(&cfg.Download, "download", false, "download CIFAR-10 into --data first when it holds no data (torchvision's download=True)")
 	fs.BoolVar(&cfg.Fast, "fast", false, "keep the data on the device, augment it there and, on CUDA, replay each training step as a CUDA graph (same models and recipe, another augmentation sampler)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return errUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "aecifar %s: unexpected argument %q\n", cmd, fs.Arg(0))
-		return errUsage
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
 	}
 	if err := cfg.Validate(); err != nil {
 		fmt.Fprintf(stderr, "aecifar %s: %v\n", cmd, err)
@@ -190,13 +182,35 @@ func run(args []string, stdout, stderr io.Writer) error {
 	return torchrun.OnRank(err)
 }
 
+// parseFlags parses a command's flags. A bad command line is one line on stderr (the flags are for
+// --help, which prints them) and errUsage; --help is flag.ErrHelp.
+func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprintf(stderr, "Usage of %s:\n", fs.Name())
+		fs.SetOutput(stderr)
+		fs.PrintDefaults()
+		return err
+	case err != nil:
+		fmt.Fprintf(stderr, "%s: %v (%s --help lists the flags)\n", fs.Name(), err, fs.Name())
+		return errUsage
+	case fs.NArg() > 0:
+		fmt.Fprintf(stderr, "%s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		return errUsage
+	}
+	return nil
+}
+
 // commonFlags defines the flags every training and testing command takes.
 func commonFlags(fs *flag.FlagSet, cfg *train.Config) (device *string) {
 	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data `dir`: an ImageFolder tree with train/ and test/, or CIFAR-10's binary release (the folder holding cifar-10-batches-bin, or that folder)")
 	fs.StringVar(&cfg.OutDir, "out", cfg.OutDir, "output `dir` for checkpoints, history, plots and results")
 	device = fs.String("device", "auto", "`device`: auto, cpu, cuda or cuda:N")
 	fs.IntVar(&cfg.BatchSize, "batch-size", cfg.BatchSize, "batch `size` (the blog's BATCH_SIZE = 32)")
-	fs.IntVar(&cfg.Workers, "workers", cfg.Workers, "loader `goroutines` (the blog's NUM_WORKERS = 4)")
+	fs.IntVar(&cfg.Workers, "workers", cfg.Workers, "data loader `workers` (the blog's NUM_WORKERS = 4)")
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "random `seed` for the split, the sampling, the augmentation and libtorch")
 	fs.BoolVar(&cfg.Quiet, "quiet", false, "no progress bars")
 	fs.IntVar(&cfg.Threads, "threads", cfg.Threads, "libtorch intra-op `threads` (0: libtorch's default, 1 on the project's 2-core machine; more threads compete with the loader for cores)")
@@ -205,14 +219,10 @@ func commonFlags(fs *flag.FlagSet, cfg *train.Config) (device *string) {
 
 func dataCommand(args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("aecifar data", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	dir := fs.String("data", "data/cifar10", "`dir` to put CIFAR-10 in")
 	archive := fs.String("archive", "", "unpack this local cifar-10-binary.tar.gz `file` instead of downloading")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return errUsage
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
 	}
 	if *archive != "" {
 		if err := checkMD5(*archive, datasets.CIFAR10MD5); err != nil {
@@ -269,12 +279,12 @@ func reconstructCommand(args []string, stdout, stderr io.Writer) error {
 	cfg := train.Default()
 	cfg.Log, cfg.Progress = stdout, stderr
 	fs := flag.NewFlagSet("aecifar reconstruct", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	device := commonFlags(fs, &cfg)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", fs.Name(), err)
 		return errUsage
 	}
 	d, err := torch.ParseDevice(*device)

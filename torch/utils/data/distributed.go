@@ -88,7 +88,11 @@ func ceilDiv(a, b int) int {
 	if a <= 0 {
 		return 0
 	}
-	return (a + b - 1) / b
+	q := a / b // not (a + b - 1) / b, which overflows for b near the int's largest
+	if a%b != 0 {
+		q++
+	}
+	return q
 }
 
 // Len implements Sampler: the number of indices this rank visits per epoch (num_samples).

@@ -121,7 +121,7 @@ func (l *DataLoader) Len() int {
 	if l.opts.DropLast {
 		return n / b
 	}
-	return (n + b - 1) / b
+	return ceilDiv(n, b) // n + b - 1 would overflow for a batch size near the int's largest
 }
 
 // Dataset returns the loader's dataset.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"runtime"
 	"slices"
@@ -96,6 +97,9 @@ func TestLoaderLenAndBatches(t *testing.T) {
 		{data.DataLoaderOptions{BatchSize: 4, DropLast: true}, 2, []int{4, 4}},
 		{data.DataLoaderOptions{BatchSize: 5, NumWorkers: 2}, 2, []int{5, 5}},
 		{data.DataLoaderOptions{BatchSize: 3, Sampler: data.SubsetRandomSampler{1, 2, 3, 4}}, 2, []int{3, 1}},
+		// A batch size near the int's largest: one batch of everything (n + b - 1 overflowed to 0 batches).
+		{data.DataLoaderOptions{BatchSize: math.MaxInt}, 1, []int{10}},
+		{data.DataLoaderOptions{BatchSize: math.MaxInt, DropLast: true}, 0, nil},
 	}
 	for _, tc := range tests {
 		l := mustLoader(t, ds, tc.opts)
