@@ -1,7 +1,10 @@
 package bench
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/aecifar/aecifar/torch"
@@ -29,10 +32,38 @@ func BenchmarkAutoencoderInfer(b *testing.B) { benchmark(b, "ae_infer_1024") }
 func BenchmarkClassifierInfer(b *testing.B)  { benchmark(b, "clf_infer_1024") }
 func BenchmarkAutoencoderEpoch(b *testing.B) { benchmark(b, "ae_epoch") }
 
+// TestMain runs one benchmark as a rank when BENCH_TEST_RANK_OF names it, so that a test can
+// Launch ranks of the data-parallel benchmarks.
+func TestMain(m *testing.M) {
+	if name := os.Getenv("BENCH_TEST_RANK_OF"); name != "" {
+		r, err := Run(name, Options{Device: torch.CPU, Iters: 2, Warmup: 1, Batch: 4})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		json.NewEncoder(os.Stdout).Encode(r)
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
 func TestRunEveryBenchmark(t *testing.T) {
 	rows, _ := Rows(nil, 2, false) // the epochs need the data set; BenchmarkAutoencoderEpoch covers ae_epoch
 	for _, row := range rows {
 		name := row.Go
+		if row.Ranks > 0 {
+			// Its ranks, started as the harness starts them; rank 0 prints the result.
+			t.Setenv("BENCH_TEST_RANK_OF", name)
+			var out, errOut strings.Builder
+			if err := Launch(row.Ranks, []string{os.Args[0]}, &out, &errOut); err != nil {
+				t.Fatalf("%s on %d ranks: %v\n%s", name, row.Ranks, err, errOut.String())
+			}
+			s, err := ParseSample([]byte(strings.TrimSpace(out.String())))
+			if err != nil || s.ImagesPerS <= 0 || s.Side != "go" {
+				t.Fatalf("%s on %d ranks printed %q: %v", name, row.Ranks, out.String(), err)
+			}
+			continue
+		}
 		r, err := Run(name, Options{Device: torch.CPU, Iters: 2, Warmup: 1, Batch: 4})
 		if err != nil {
 			t.Fatal(err)
