@@ -443,6 +443,9 @@ var refusals = []refusal{
 	{"more: --threads -1", func(t *testing.T, e *caseEnv) []string {
 		return runArgs("run", e.data, e.out, "--threads", "-1")
 	}, 2, []string{"invalid thread count -1"}},
+	{"more: --threads far above the cores", func(t *testing.T, e *caseEnv) []string {
+		return runArgs("run", e.data, e.out, "--threads", "1000")
+	}, 2, []string{"--threads 1000 is more than 16 per core"}},
 	{"more: --batch-size beyond any memory", func(t *testing.T, e *caseEnv) []string {
 		return runArgs("run", e.data, e.out, "--batch-size", "9223372036854775807")
 	}, 2, []string{"invalid batch size 9223372036854775807: at most 1073741824"}},
