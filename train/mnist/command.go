@@ -16,18 +16,19 @@ import (
 )
 
 // Command is the examples' command line, for cmd/mnist and cmd/mnist_rnn: argparse's flags with
-// their names, defaults and help, the port's own after them, then Main. It returns the exit status:
+// their names, defaults and help (less argparse's "(default: N)", which package flag adds itself),
+// the port's own after them, then Main. It returns the exit status:
 // 0, 1 for a failure (one line on stderr), 2 for a bad command line.
 func Command(ex Example, argv []string, stdout, stderr io.Writer) int {
 	args := DefaultArgs(ex)
 	args.Log, args.Progress = stdout, stderr
 	fs := flag.NewFlagSet(ex.Name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.IntVar(&args.BatchSize, "batch-size", args.BatchSize, "input batch size for training (default: 64)")
-	fs.IntVar(&args.TestBatchSize, "test-batch-size", args.TestBatchSize, "input batch size for testing (default: 1000)")
-	fs.IntVar(&args.Epochs, "epochs", args.Epochs, "number of epochs to train (default: 14)")
-	fs.Float64Var(&args.LR, "lr", args.LR, fmt.Sprintf("learning rate (default: %v)", ex.LR))
-	fs.Float64Var(&args.Gamma, "gamma", args.Gamma, "learning rate step gamma (default: 0.7)")
+	fs.IntVar(&args.BatchSize, "batch-size", args.BatchSize, "input batch size for training")
+	fs.IntVar(&args.TestBatchSize, "test-batch-size", args.TestBatchSize, "input batch size for testing")
+	fs.IntVar(&args.Epochs, "epochs", args.Epochs, "number of epochs to train")
+	fs.Float64Var(&args.LR, "lr", args.LR, "learning rate")
+	fs.Float64Var(&args.Gamma, "gamma", args.Gamma, "learning rate step gamma")
 	var noAccel, accel bool
 	var mps bool
 	if ex.OptInAccel {
@@ -40,7 +41,7 @@ func Command(ex Example, argv []string, stdout, stderr io.Writer) int {
 		fs.BoolVar(&noAccel, "no-mps", false, "disables macOS GPU training (the older example's name; there is no MPS here)")
 	}
 	fs.BoolVar(&args.DryRun, "dry-run", false, "quickly check a single pass")
-	fs.Int64Var(&args.Seed, "seed", args.Seed, "random seed (default: 1)")
+	fs.Int64Var(&args.Seed, "seed", args.Seed, "random seed")
 	fs.IntVar(&args.LogInterval, "log-interval", args.LogInterval, "how many batches to wait before logging training status")
 	fs.BoolVar(&args.SaveModel, "save-model", false, ex.SaveHelp)
 	fs.StringVar(&args.Data, "data", args.Data, "datasets root `dir`, holding MNIST/raw (the example's '../data')")
