@@ -22,11 +22,41 @@ type Settings struct {
 	CacheHostMemory bool
 	Self            string // the binary that runs one Go benchmark with --one (aecifar-bench)
 	Python          string // the interpreter with torch and torchvision
+	// Against is another build's aecifar-bench. When it is set, the second side of every row is
+	// that build's Go benchmark (side "against") instead of the Python original, so that a change
+	// is measured before and after, interleaved, as Go is against Python.
+	Against string
+}
+
+// The sides a sample can come from.
+const (
+	SideGo      = "go"      // this build's Go benchmark
+	SidePython  = "python"  // the Python original
+	SideAgainst = "against" // Settings.Against's Go benchmark
+)
+
+// Other is the side each row's first side, this build's Go, is compared with.
+func (s Settings) Other() string {
+	if s.Against != "" {
+		return SideAgainst
+	}
+	return SidePython
 }
 
 // goCommand is the command line of row r's Go side.
-func (s Settings) goCommand(r Row) []string {
-	return s.launched(r, []string{s.Self, "--one", r.Go, fmt.Sprintf("--cache-host-memory=%v", s.CacheHostMemory), "--device", s.Device,
+func (s Settings) goCommand(r Row) []string { return s.goCommandOf(s.Self, r) }
+
+// otherCommand is the command line of row r's other side: the Python original's, or Against's Go.
+func (s Settings) otherCommand(r Row) []string {
+	if s.Against != "" {
+		return s.goCommandOf(s.Against, r)
+	}
+	return s.pythonCommand(r)
+}
+
+// goCommandOf is the command line of row r's Go benchmark run by the aecifar-bench binary bin.
+func (s Settings) goCommandOf(bin string, r Row) []string {
+	return s.launched(r, []string{bin, "--one", r.Go, fmt.Sprintf("--cache-host-memory=%v", s.CacheHostMemory), "--device", s.Device,
 		"--threads", fmt.Sprint(s.Threads), "--iters", fmt.Sprint(s.Iters), "--warmup", fmt.Sprint(s.Warmup),
 		"--data", s.Data, "--epoch-batches", fmt.Sprint(s.EpochBatches), "--workers", fmt.Sprint(r.Workers)})
 }
@@ -88,13 +118,14 @@ func ParseSample(line []byte) (Sample, error) {
 		PeakDeviceMB: typed.PeakDeviceMB, Fields: fields}, nil
 }
 
-// MarshalJSON writes the side's fields with the harness's "rep" and "config".
+// MarshalJSON writes the side's fields with the harness's "rep", "config" and "side" (the side the
+// sample stands for: "against" for the other build's Go, which printed "go").
 func (s Sample) MarshalJSON() ([]byte, error) {
 	m := make(map[string]any, len(s.Fields)+2)
 	for k, v := range s.Fields {
 		m[k] = v
 	}
-	m["rep"], m["config"] = s.Rep, s.Config
+	m["rep"], m["config"], m["side"] = s.Rep, s.Config, s.Side
 	return json.Marshal(m)
 }
 
@@ -115,24 +146,32 @@ func Measure(cmd []string) (Sample, error) {
 	return s, nil
 }
 
-// Compare measures every row's two sides s.Reps times, interleaved: each repetition runs every row,
-// and the side that goes first alternates from one repetition to the next, so that drift in the
-// machine's speed hits both. measure runs one side (Measure, or a stand-in in tests); a line per
-// sample goes to progress. It returns the samples in the order measured, or the first failure.
+// Compare measures every row's two sides (this build's Go and s.Other()) s.Reps times, interleaved:
+// each repetition runs every row, and the side that goes first alternates from one repetition to
+// the next, so that drift in the machine's speed hits both. measure runs one side (Measure, or a
+// stand-in in tests); a line per sample goes to progress. It returns the samples in the order
+// measured, each labelled with the side it stands for, or the first failure.
 func Compare(s Settings, rows []Row, measure func(cmd []string) (Sample, error), progress io.Writer) ([]Sample, error) {
 	var samples []Sample
 	for rep := range s.Reps {
 		for _, r := range rows {
-			sides := [][]string{s.goCommand(r), s.pythonCommand(r)}
+			type side struct {
+				name string
+				cmd  []string
+			}
+			sides := []side{{SideGo, s.goCommand(r)}, {s.Other(), s.otherCommand(r)}}
 			if rep%2 == 1 {
 				sides[0], sides[1] = sides[1], sides[0]
 			}
-			for _, cmd := range sides {
-				sample, err := measure(cmd)
+			for _, sd := range sides {
+				sample, err := measure(sd.cmd)
 				if err != nil {
 					return nil, err
 				}
-				sample.Rep, sample.Config = rep, r.Key
+				if sample.Side != sd.name && !(sd.name == SideAgainst && sample.Side == SideGo) {
+					return nil, fmt.Errorf("%s printed side %q, want %q", sd.cmd[0], sample.Side, sd.name)
+				}
+				sample.Rep, sample.Config, sample.Side = rep, r.Key, sd.name
 				samples = append(samples, sample)
 				fmt.Fprintf(progress, "rep %d %-18s %-6s %8.0f img/s (threads %v)\n", rep, r.Key, sample.Side, sample.ImagesPerS, sample.Threads)
 			}

@@ -105,11 +105,14 @@ type fakeSide struct {
 }
 
 func (f *fakeSide) measure(cmd []string) (Sample, error) {
-	side := "go"
-	if strings.HasSuffix(cmd[0], "python3") {
-		side = "python"
+	side, call := "go", "go"
+	switch {
+	case strings.HasSuffix(cmd[0], "python3"):
+		side, call = "python", "python"
+	case strings.HasPrefix(cmd[0], "/old/"): // another build's aecifar-bench: its Go says "go"
+		call = "old"
 	}
-	f.calls = append(f.calls, side+" "+cmd[slices.Index(cmd, map[string]string{"go": "--one", "python": "--only"}[side])+1])
+	f.calls = append(f.calls, call+" "+cmd[slices.Index(cmd, map[string]string{"go": "--one", "python": "--only"}[side])+1])
 	line := fmt.Sprintf(`{"side": %q, "images_per_s": %v, "threads": 1, "peak_rss_mb": %d, "peak_device_mb": null, "blas": "openblas"}`,
 		side, f.rate(side, len(f.calls)), 100*len(f.calls))
 	return ParseSample([]byte(line))
@@ -139,6 +142,59 @@ func TestCompareInterleaves(t *testing.T) {
 	}
 }
 
+// With Against, each row's second side is the other build's Go benchmark, interleaved as Python
+// would be, labelled "against" in the samples, the summaries and the results files.
+func TestCompareAgainst(t *testing.T) {
+	s := Settings{Reps: 2, Self: "aecifar-bench", Python: "python3", Against: "/old/aecifar-bench"}
+	rows := []Row{{Key: "ae_step", Go: "ae_step", Python: "ae_step"}}
+	f := &fakeSide{rate: func(_ string, call int) float64 { return map[int]float64{1: 200, 2: 100, 3: 400, 4: 200}[call] }}
+	samples, err := Compare(s, rows, f.measure, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"go ae_step", "old ae_step", "old ae_step", "go ae_step"}; !slices.Equal(f.calls, want) {
+		t.Errorf("calls %v, want %v", f.calls, want)
+	}
+	if got := []string{samples[0].Side, samples[1].Side, samples[2].Side, samples[3].Side}; !slices.Equal(got, []string{"go", "against", "against", "go"}) {
+		t.Errorf("sides %v", got)
+	}
+	sum := Summarize(rows, samples, s.Other())
+	if len(sum) != 1 || !slices.Equal(sum[0].Ratios, []float64{2, 0.5}) {
+		t.Fatalf("summaries %+v, want ratios this/other 2 and 0.5", sum)
+	}
+	base := filepath.Join(t.TempDir(), "r")
+	md, err := Write(base, Report{Time: time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC), Machine: "vm", CPUs: 2, Torch: "1.13.0",
+		Device: "cpu", Reps: 2, Against: "c415a14", Rows: rows, Samples: samples})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"# This build vs c415a14, 2026-12-03 09:00\n", "| benchmark | this build img/s (median) | c415a14 img/s (median) |",
+		"| ae_step | 200 | 250 | 0.50 | **1.25** | 2.00 |"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("the table lacks %q:\n%s", want, md)
+		}
+	}
+	b, err := os.ReadFile(base + ".json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Against string `json:"against"`
+		Rows    []struct {
+			Side string `json:"side"`
+		} `json:"rows"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil || doc.Against != "c415a14" || len(doc.Rows) != 4 || doc.Rows[1].Side != "against" {
+		t.Errorf("results.json (%v):\n%s", err, b)
+	}
+	// A side that says it is another than the one asked for is refused.
+	s.Against = ""
+	lying := func([]string) (Sample, error) { return ParseSample([]byte(`{"side": "go", "images_per_s": 1}`)) }
+	if _, err := Compare(s, rows, lying, io.Discard); err == nil || !strings.Contains(err.Error(), `want "python"`) {
+		t.Errorf("a Python side printing side go: %v", err)
+	}
+}
+
 // The summaries pair the sides by repetition: ratios, their min, median and max, the peaks.
 func TestSummarize(t *testing.T) {
 	rows := []Row{{Key: "a"}, {Key: "lonely"}}
@@ -153,7 +209,7 @@ func TestSummarize(t *testing.T) {
 		{Rep: 3, Config: "a", Side: "go", ImagesPerS: 900}, // no Python side: no ratio
 		{Rep: 0, Config: "lonely", Side: "go", ImagesPerS: 1},
 	}
-	got := Summarize(rows, samples)
+	got := Summarize(rows, samples, SidePython)
 	if len(got) != 1 {
 		t.Fatalf("%d summaries, want 1 (the row with no pair has none)", len(got))
 	}

@@ -17,7 +17,8 @@ import (
 
 // A Summary is one row's figures over the repetitions in which both sides were measured: each
 // side's throughput, the Go/Python ratios and their min, median and max, thread counts and peak
-// memory. Its JSON names are the results files' (bench/results).
+// memory. Its JSON names are the results files' (bench/results). In a comparison of two builds
+// (Settings.Against) the Py fields hold the other build's figures.
 type Summary struct {
 	Config                   string `json:"config"`
 	GoImgS, PyImgS, Ratios   []float64
@@ -28,13 +29,13 @@ type Summary struct {
 	GoPeakDevMB, PyPeakDevMB float64
 }
 
-// Summarize pairs the two sides' samples of each row by repetition, in the order of the
-// repetitions; a row with no pair has no summary.
-func Summarize(rows []Row, samples []Sample) []Summary {
+// Summarize pairs this build's Go samples of each row with those of the side other (SidePython or
+// SideAgainst) by repetition, in the order of the repetitions; a row with no pair has no summary.
+func Summarize(rows []Row, samples []Sample, other string) []Summary {
 	var out []Summary
 	for _, r := range rows {
 		sum := Summary{Config: r.Key}
-		bySide := map[string]map[int]Sample{"go": {}, "python": {}}
+		bySide := map[string]map[int]Sample{SideGo: {}, other: {}}
 		var reps []int
 		for _, s := range samples {
 			if s.Config != r.Key || bySide[s.Side] == nil {
@@ -47,8 +48,8 @@ func Summarize(rows []Row, samples []Sample) []Summary {
 		}
 		slices.Sort(reps)
 		for _, rep := range reps {
-			g, okG := bySide["go"][rep]
-			p, okP := bySide["python"][rep]
+			g, okG := bySide[SideGo][rep]
+			p, okP := bySide[other][rep]
 			if !okG || !okP {
 				continue
 			}
@@ -81,12 +82,24 @@ type Report struct {
 	Device    string
 	GoThreads int
 	Reps      int
-	Rows      []Row
-	Samples   []Sample
+	// Against names the other build in a comparison of two builds (Settings.Against), for
+	// example its commit; "" is a comparison with the Python original.
+	Against string
+	Rows    []Row
+	Samples []Sample
+}
+
+// other is the side the report compares this build's Go with.
+func (r Report) other() string {
+	if r.Against != "" {
+		return SideAgainst
+	}
+	return SidePython
 }
 
 // resultsJSON is base.json; its fields are in the order encoding/json gave the map it once was.
 type resultsJSON struct {
+	Against   string    `json:"against,omitempty"`
 	Device    string    `json:"device"`
 	GoThreads int       `json:"go_threads"`
 	Machine   string    `json:"machine"`
@@ -101,9 +114,9 @@ func Write(base string, r Report) (string, error) {
 	if err := os.MkdirAll(filepath.Dir(base), 0o755); err != nil {
 		return "", err
 	}
-	summaries := Summarize(r.Rows, r.Samples)
+	summaries := Summarize(r.Rows, r.Samples, r.other())
 	md := Markdown(r, summaries)
-	b, err := json.MarshalIndent(resultsJSON{Machine: r.Machine, Torch: r.Torch, GoThreads: r.GoThreads, Device: r.Device,
+	b, err := json.MarshalIndent(resultsJSON{Against: r.Against, Machine: r.Machine, Torch: r.Torch, GoThreads: r.GoThreads, Device: r.Device,
 		Summaries: summaries, Rows: r.Samples}, "", "  ")
 	if err != nil {
 		return "", err
@@ -114,17 +127,27 @@ func Write(base string, r Report) (string, error) {
 	if err := os.WriteFile(base+".md", []byte(md), 0o644); err != nil {
 		return "", err
 	}
-	return md, chart(base+".png", summaries)
+	title, ylabel := "Go / Python throughput (median), same machine", "ratio (>1: Go faster)"
+	if r.Against != "" {
+		title, ylabel = "this build / "+r.Against+" throughput (median), same machine", "ratio (>1: this build faster)"
+	}
+	return md, chart(base+".png", title, ylabel, summaries)
 }
 
 // Markdown is the table of summaries that base.md holds.
 func Markdown(r Report, summaries []Summary) string {
 	var md strings.Builder
-	fmt.Fprintf(&md, "# Go vs the Python original, %s\n\n", r.Time.Format("2006-01-02 15:04"))
+	this, other, intro := "Go", "Python", "Rows ending in _fast are the Go fast path (--fast) against the Python original's plain benchmark of the same name; the fast steps also augment their batch on the device."
+	if r.Against != "" {
+		this, other, intro = "this build", r.Against, "Both sides are the Go benchmark of the same name, run by this build's aecifar-bench and by "+r.Against+"'s."
+		fmt.Fprintf(&md, "# This build vs %s, %s\n\n", r.Against, r.Time.Format("2006-01-02 15:04"))
+	} else {
+		fmt.Fprintf(&md, "# Go vs the Python original, %s\n\n", r.Time.Format("2006-01-02 15:04"))
+	}
 	fmt.Fprintf(&md, "Machine: %s (%d CPUs), libtorch %s, device %s. Go intra-op threads: %d. Each row: %d interleaved repetitions.\n",
 		r.Machine, r.CPUs, r.Torch, r.Device, r.GoThreads, r.Reps)
-	md.WriteString("Rows ending in _fast are the Go fast path (--fast) against the Python original's plain benchmark of the same name; the fast steps also augment their batch on the device.\n\n")
-	md.WriteString("| benchmark | Go img/s (median) | Python img/s (median) | Go/Python min | median | max | threads Go/Python | peak RSS MB Go/Python | peak device MB Go/Python |\n|---|---|---|---|---|---|---|---|---|\n")
+	md.WriteString(intro + "\n\n")
+	fmt.Fprintf(&md, "| benchmark | %[1]s img/s (median) | %[2]s img/s (median) | %[1]s/%[2]s min | median | max | threads %[1]s/%[2]s | peak RSS MB %[1]s/%[2]s | peak device MB %[1]s/%[2]s |\n|---|---|---|---|---|---|---|---|---|\n", this, other)
 	for _, o := range summaries {
 		dev := "-"
 		if o.GoPeakDevMB > 0 || o.PyPeakDevMB > 0 {
@@ -136,7 +159,7 @@ func Markdown(r Report, summaries []Summary) string {
 	return md.String()
 }
 
-func chart(path string, summaries []Summary) error {
+func chart(path, title, ylabel string, summaries []Summary) error {
 	if len(summaries) == 0 {
 		return nil
 	}
@@ -146,8 +169,8 @@ func chart(path string, summaries []Summary) error {
 		labels, ratios = append(labels, s.Config), append(ratios, s.RatioMedian)
 	}
 	p := plot.New()
-	p.Title.Text = "Go / Python throughput (median), same machine"
-	p.Y.Label.Text = "ratio (>1: Go faster)"
+	p.Title.Text = title
+	p.Y.Label.Text = ylabel
 	bars, err := plotter.NewBarChart(ratios, vg.Points(30))
 	if err != nil {
 		return err

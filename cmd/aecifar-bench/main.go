@@ -3,6 +3,12 @@
 // .md and .png with each benchmark's Go/Python throughput ratio (min, median, max).
 //
 //	aecifar-bench [--reps 3] [--iters 100] [--data DIR] [--threads N] [--out bench/results]
+//	aecifar-bench --against OTHER/aecifar-bench [--against-name NAME] --only ae_step,clf_step
+//
+// With --against, the second side of every row is another build's aecifar-bench (an older commit's
+// bin/aecifar-bench, say) running the same Go benchmark instead of the Python original: a change
+// measured before and after, interleaved in one run, into files named
+// <machine>-<date>[-<only>]-builds-<NAME>.
 //
 // Each measurement runs in its own process (this binary with --one, or steps.py), so peak memory is
 // the benchmark's own. Go runs with --threads intra-op threads (default: one per CPU, the port's
@@ -11,10 +17,12 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -40,6 +48,8 @@ func main() {
 	flag.BoolVar(&s.CacheHostMemory, "cache-host-memory", true, "Go keeps freed host memory (torch.CacheHostMemory), as aecifar does")
 	one := flag.String("one", "", "internal: run one Go benchmark and print its JSON")
 	workers := flag.Int("workers", 4, "internal: loader workers for --one ae_epoch")
+	flag.StringVar(&s.Against, "against", "", "another build's aecifar-bench: compare this build's Go with its Go instead of with Python")
+	againstName := flag.String("against-name", "", "what to call the --against build in the results (default: its path)")
 	ranks := flag.Int("ranks", 0, "internal: run the command after -- as `N` data-parallel ranks (as torchrun does) and print rank 0's output")
 	flag.Parse()
 	if *ranks > 0 {
@@ -70,7 +80,14 @@ func main() {
 		return
 	}
 
-	if s.Python == "" {
+	report := bench.Report{Machine: bench.Machine(), CPUs: runtime.NumCPU(), Torch: torch.Version(), Device: s.Device,
+		GoThreads: s.Threads, Reps: s.Reps}
+	if s.Against != "" {
+		if _, err := exec.LookPath(s.Against); err != nil {
+			fail(fmt.Errorf("--against: %w", err))
+		}
+		report.Against = cmp.Or(*againstName, s.Against)
+	} else if s.Python == "" {
 		if s.Python, err = pytorch.Find("torchvision"); err != nil {
 			fail(fmt.Errorf("no --python: %w", err))
 		}
@@ -88,10 +105,12 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	now := time.Now()
-	md, err := bench.Write(filepath.Join(*out, bench.ResultsName(bench.Machine(), now, names)), bench.Report{
-		Time: now, Machine: bench.Machine(), CPUs: runtime.NumCPU(), Torch: torch.Version(), Device: s.Device,
-		GoThreads: s.Threads, Reps: s.Reps, Rows: rows, Samples: samples})
+	report.Time, report.Rows, report.Samples = time.Now(), rows, samples
+	name := bench.ResultsName(report.Machine, report.Time, names)
+	if s.Against != "" {
+		name += "-builds-" + filepath.Base(cmp.Or(*againstName, "against"))
+	}
+	md, err := bench.Write(filepath.Join(*out, name), report)
 	fmt.Print(md)
 	if err != nil {
 		fail(err)
