@@ -50,6 +50,7 @@
 package data
 
 import (
+	"fmt"
 	"math/rand/v2"
 )
 
@@ -175,3 +176,24 @@ var (
 	_ Sampler = RandomSampler{}
 	_ Sampler = SubsetRandomSampler(nil)
 )
+
+// Subset is torch.utils.data.Subset(dataset, indices): the samples of Dataset at Indices, in
+// that order; sample i is Dataset's sample Indices[i]. Like PyTorch's, it does not check the
+// indices: one out of range fails when it is loaded.
+type Subset struct {
+	Dataset Dataset
+	Indices []int
+}
+
+// Len implements Dataset.
+func (s Subset) Len() int { return len(s.Indices) }
+
+// Get implements Dataset.
+func (s Subset) Get(index int, rng *rand.Rand) (Sample, error) {
+	if index < 0 || index >= len(s.Indices) {
+		return Sample{}, fmt.Errorf("subset index %d out of range [0, %d)", index, len(s.Indices))
+	}
+	return s.Dataset.Get(s.Indices[index], rng)
+}
+
+var _ Dataset = Subset{}

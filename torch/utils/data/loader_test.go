@@ -372,3 +372,28 @@ func TestLoaderPrefetchIsBounded(t *testing.T) {
 		}
 	})
 }
+
+// Subset yields its dataset's samples at its indices, in their order, through a loader as any
+// dataset; an index past its end is an error, not a panic.
+func TestSubset(t *testing.T) {
+	sub := data.Subset{Dataset: &fakeDataset{n: 10}, Indices: []int{7, 2, 5}}
+	if sub.Len() != 3 {
+		t.Fatalf("Len %d, want 3", sub.Len())
+	}
+	batches, err := epoch(t, mustLoader(t, sub, data.DataLoaderOptions{BatchSize: 2}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var firsts []float32
+	for _, b := range batches {
+		for k := range b.Labels {
+			firsts = append(firsts, b.Data[3*k])
+		}
+	}
+	if len(batches) != 2 || !slices.Equal(firsts, []float32{7, 2, 5}) || !slices.Equal(batches[1].Labels, []int64{5}) {
+		t.Errorf("batches %+v: want samples 7, 2 and 5 of the dataset", batches)
+	}
+	if _, err := sub.Get(3, rand.New(rand.NewPCG(1, 2))); err == nil || !strings.Contains(err.Error(), "out of range") {
+		t.Errorf("Get(3) = %v, want an out-of-range error", err)
+	}
+}
