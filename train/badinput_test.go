@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aecifar/aecifar/internal/tinydata"
 	"github.com/aecifar/aecifar/models"
 	"github.com/aecifar/aecifar/torch"
 	"github.com/aecifar/aecifar/train/report"
@@ -64,7 +65,7 @@ func TestRunBadInput(t *testing.T) {
 			data := cfg.DataDir
 			// One per class: 10 of 50 images, more than the 7 the validation split can hold, so the
 			// autoencoder's first epoch meets one whatever the split.
-			for _, c := range classes {
+			for _, c := range tinydata.Classes {
 				p := filepath.Join(data, "train", c, "0000.jpg")
 				b := encodeImage(t, p, noise(32, 32))
 				writeFile(t, p, b[:len(b)/3])
@@ -141,7 +142,7 @@ func TestRunBadInput(t *testing.T) {
 	}}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			data := tinyCIFAR(t, 4, 2)
+			data := tinydata.CIFAR(t, 4, 2)
 			cfg, _ := testConfig(t, data)
 			cfg.AEEpochs, cfg.ClfEpochs = 1, 1
 			saveFreshCheckpoints(t, cfg.OutDir)
@@ -180,7 +181,7 @@ func TestRunBadInput(t *testing.T) {
 // training and test images: the transforms resize everything to 32x32 RGB, so the run works and
 // tests every test image.
 func TestRunOtherSizesAndModes(t *testing.T) {
-	data := tinyCIFAR(t, 4, 2)
+	data := tinydata.CIFAR(t, 4, 2)
 	gray := image.NewGray(image.Rect(0, 0, 32, 32))
 	for i := range gray.Pix {
 		gray.Pix[i] = uint8(i * 7)

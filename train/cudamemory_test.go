@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/aecifar/aecifar/internal/tinydata"
 	"github.com/aecifar/aecifar/models"
 	"github.com/aecifar/aecifar/torch"
 	"github.com/aecifar/aecifar/torch/cuda"
@@ -61,7 +62,7 @@ func TestCUDAMemoryFlat(t *testing.T) {
 	}
 
 	t.Run("eager", func(t *testing.T) {
-		cfg, _ := testConfig(t, tinyCIFAR(t, 4, 1))
+		cfg, _ := testConfig(t, tinydata.CIFAR(t, 4, 1))
 		cfg.Device, cfg.BatchSize = dev, leakBatch
 		d, err := LoadData(cfg)
 		if err != nil {
@@ -98,7 +99,7 @@ func TestCUDAMemoryFlat(t *testing.T) {
 	})
 
 	t.Run("fast", func(t *testing.T) {
-		cfg, _ := testConfig(t, tinyCIFAR(t, 4, 1))
+		cfg, _ := testConfig(t, tinydata.CIFAR(t, 4, 1))
 		cfg.Device, cfg.BatchSize = dev, leakBatch
 		res, err := loadResident(context.Background(), cfg)
 		if err != nil {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aecifar/aecifar/internal/tinydata"
 	"github.com/aecifar/aecifar/models"
 	"github.com/aecifar/aecifar/torch"
 	"github.com/aecifar/aecifar/torch/cuda"
@@ -29,7 +30,7 @@ func TestFastResumeMatchesUninterruptedRun(t *testing.T) { checkResume(t, true) 
 // The fast path's test pass (resident images, fused normalisation, batches of 1024) counts exactly
 // what the blog's loop (Go loader, batches of 32) counts, with the same mean loss.
 func TestFastTestMatchesLoaderTest(t *testing.T) {
-	cfg, _ := testConfig(t, tinyCIFAR(t, 2, 7))
+	cfg, _ := testConfig(t, tinydata.CIFAR(t, 2, 7))
 	cfg.BatchSize = 8
 	torch.ManualSeed(3)
 	ae := models.NewConvAutoencoder()
@@ -83,7 +84,7 @@ func TestBatchAccuracySum(t *testing.T) {
 
 // The resident training images are the decoded pixels, bit for bit.
 func TestResidentImagesAreThePixels(t *testing.T) {
-	cfg, _ := testConfig(t, tinyCIFAR(t, 1, 1))
+	cfg, _ := testConfig(t, tinydata.CIFAR(t, 1, 1))
 	res, err := loadResident(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -191,7 +192,7 @@ func TestGraphedStepMatchesEager(t *testing.T) {
 // The fast path keeps the training images in one tensor: images of another size are a clear error
 // before any training, not a crash.
 func TestFastRejectsMixedSizes(t *testing.T) {
-	dir := tinyCIFAR(t, 2, 1)
+	dir := tinydata.CIFAR(t, 2, 1)
 	img := image.NewRGBA(image.Rect(0, 0, 40, 24))
 	f, err := os.Create(filepath.Join(dir, "train", "cat", "9999.png"))
 	if err != nil {

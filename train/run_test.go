@@ -6,11 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"image"
-	"image/color"
 	"image/png"
 	"io"
-	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,45 +16,10 @@ import (
 	"testing"
 
 	"github.com/aecifar/aecifar/internal/pytorch"
+	"github.com/aecifar/aecifar/internal/tinydata"
 	"github.com/aecifar/aecifar/torch"
 	"github.com/aecifar/aecifar/train/report"
 )
-
-var classes = []string{"airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"}
-
-// tinyCIFAR writes an ImageFolder tree of random 32x32 PNGs (lossless, so Go and Python decode the
-// same pixels): perClass images per class in train/ and testPerClass in test/.
-func tinyCIFAR(t *testing.T, perClass, testPerClass int) string {
-	t.Helper()
-	root := t.TempDir()
-	rng := rand.New(rand.NewPCG(1, 2))
-	for _, split := range []struct {
-		name string
-		n    int
-	}{{"train", perClass}, {"test", testPerClass}} {
-		for ci, c := range classes {
-			dir := filepath.Join(root, split.name, c)
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			for i := 0; i < split.n; i++ {
-				img := image.NewRGBA(image.Rect(0, 0, 32, 32))
-				for p := 0; p < 32*32; p++ {
-					// A class-dependent tint, so the classifier has something to learn.
-					img.Set(p%32, p/32, color.RGBA{uint8(ci * 25), uint8(rng.IntN(256)), uint8(255 - ci*25), 255})
-				}
-				var buf bytes.Buffer
-				if err := png.Encode(&buf, img); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%04d.png", i)), buf.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
-	}
-	return root
-}
 
 func testConfig(t *testing.T, dataDir string) (Config, *bytes.Buffer) {
 	cfg := Default()
@@ -77,7 +39,7 @@ var all = StagesOf(StageAutoencoder, StageClassifier, StageTest)
 func TestRunWritesEveryOutput(t *testing.T) { checkRunOutputs(t, false) }
 
 func checkRunOutputs(t *testing.T, fast bool) {
-	cfg, log := testConfig(t, tinyCIFAR(t, 8, 3))
+	cfg, log := testConfig(t, tinydata.CIFAR(t, 8, 3))
 	cfg.Fast = fast
 	res, err := Run(context.Background(), cfg, all, "")
 	if err != nil {
@@ -180,7 +142,7 @@ func goCounts(r *report.Results) counts {
 // Python-made checkpoint with Go: per-class test counts must be identical.
 func TestCheckpointsAgreeWithPython(t *testing.T) {
 	py := python(t)
-	dataDir := tinyCIFAR(t, 4, 5)
+	dataDir := tinydata.CIFAR(t, 4, 5)
 	cfg, _ := testConfig(t, dataDir)
 	cfg.AEEpochs, cfg.ClfEpochs = 1, 1
 	res, err := Run(context.Background(), cfg, all, "")
@@ -211,7 +173,7 @@ func checkResume(t *testing.T, fast bool) {
 	if testing.Short() {
 		t.Skip("trains three times: skipped under -short")
 	}
-	dataDir := tinyCIFAR(t, 6, 2)
+	dataDir := tinydata.CIFAR(t, 6, 2)
 	want := func() report.History {
 		cfg, _ := testConfig(t, dataDir)
 		cfg.Workers, cfg.Fast = 0, fast

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/aecifar/aecifar/internal/tinydata"
 	"github.com/aecifar/aecifar/torch/utils/data"
 )
 
@@ -24,7 +25,7 @@ func firstBatch(t *testing.T, l *data.DataLoader, epoch int) data.Batch {
 // orders and augmentations of each stage's first epoch, and the fast path's epoch orders. Runs and
 // their resume files depend on these numbers: a change of them is a change of every run.
 func TestStreamsArePinned(t *testing.T) {
-	cfg, _ := testConfig(t, tinyCIFAR(t, 4, 1))
+	cfg, _ := testConfig(t, tinydata.CIFAR(t, 4, 1))
 	cfg.BatchSize = 6
 	d, err := LoadData(cfg)
 	if err != nil {

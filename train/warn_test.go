@@ -6,11 +6,13 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/aecifar/aecifar/internal/tinydata"
 )
 
 // TestWarnings: each setting that works but hurts gets one line, and the blog's settings none.
 func TestWarnings(t *testing.T) {
-	s, err := openSplits(tinyCIFAR(t, 4, 2), nil, nil) // 40 training images: a split of 34
+	s, err := openSplits(tinydata.CIFAR(t, 4, 2), nil, nil) // 40 training images: a split of 34
 	if err != nil {
 		t.Fatal(err)
 	}

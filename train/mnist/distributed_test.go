@@ -3,7 +3,6 @@ package mnist
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"net"
 	"os"
 	"os/exec"
@@ -13,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aecifar/aecifar/internal/tinydata"
 	"github.com/aecifar/aecifar/torch/distributed"
 )
 
@@ -28,42 +28,6 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// writeIdx writes an idx file of unsigned bytes with the given dimensions.
-func writeIdx(t *testing.T, path string, dims []int, data []byte) {
-	t.Helper()
-	var b bytes.Buffer
-	b.Write([]byte{0, 0, 8, byte(len(dims))})
-	for _, d := range dims {
-		binary.Write(&b, binary.BigEndian, uint32(d))
-	}
-	b.Write(data)
-	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// tinyMNIST is a datasets root holding MNIST/raw with train images and 10 test images.
-func tinyMNIST(t *testing.T, train int) string {
-	t.Helper()
-	root := t.TempDir()
-	raw := filepath.Join(root, "MNIST", "raw")
-	if err := os.MkdirAll(raw, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for split, n := range map[string]int{"train": train, "t10k": 10} {
-		images, labels := make([]byte, n*28*28), make([]byte, n)
-		for i := range n {
-			labels[i] = byte(i % 10)
-			for p := range 28 * 28 {
-				images[i*28*28+p] = byte((p*(i%10+1) + i) % 256)
-			}
-		}
-		writeIdx(t, filepath.Join(raw, split+"-images-idx3-ubyte"), []int{n, 28, 28}, images)
-		writeIdx(t, filepath.Join(raw, split+"-labels-idx1-ubyte"), []int{n}, labels)
-	}
-	return root
-}
-
 // Two ranks under torchrun's variables share each epoch (DistributedSampler): rank 0 logs half the
 // batches one process logs, tests and saves the model; rank 1 prints nothing. For both examples
 // (the LSTM's BatchNorm1d buffers are broadcast from rank 0 at every forward).
@@ -73,7 +37,7 @@ func TestDataParallel(t *testing.T) {
 	}
 	for _, ex := range []Example{CNN, RNN} {
 		t.Run(ex.Name, func(t *testing.T) {
-			data, out := tinyMNIST(t, 64), t.TempDir() // 8 batches of 8: 4 per rank
+			data, out := tinydata.MNIST(t, 64, 10), t.TempDir() // 8 batches of 8: 4 per rank
 			l, err := net.Listen("tcp", "127.0.0.1:0")
 			if err != nil {
 				t.Fatal(err)
