@@ -52,7 +52,8 @@ type Options struct {
 	Device        torch.Device
 	Warmup, Iters int
 	Batch         int
-	Data          string // ImageFolder root, for ae_epoch
+	Data          string // ImageFolder root, for the epochs over CIFAR-10
+	MNIST         string // datasets root with MNIST/raw, for the epochs over MNIST
 	Workers       int
 	MaxBatches    int
 }

@@ -14,8 +14,9 @@ type Settings struct {
 	Reps         int    // interleaved repetitions of every row
 	Iters        int    // timed iterations of the step and inference benchmarks
 	Warmup       int    // untimed iterations before timing
-	Data         string // ImageFolder root with train/, for the rows over the data set
-	EpochBatches int    // batches per epoch measurement
+	Data         string // ImageFolder root with train/, for the rows over CIFAR-10
+	MNIST        string // datasets root with MNIST/raw (the examples' --data), for the rows over MNIST
+	EpochBatches int    // batches per epoch measurement (the tutorials': as many images as this many of 32)
 	Threads      int    // Go's intra-op threads (0: libtorch's default)
 	Device       string // "cpu", "cuda" or "cuda:N"
 	// CacheHostMemory has the Go side keep freed host memory (torch.CacheHostMemory), as aecifar does.
@@ -55,10 +56,15 @@ func (s Settings) otherCommand(r Row) []string {
 }
 
 // goCommandOf is the command line of row r's Go benchmark run by the aecifar-bench binary bin.
+// (--mnist only for the rows that read MNIST, which builds older than that flag do not have).
 func (s Settings) goCommandOf(bin string, r Row) []string {
-	return s.launched(r, []string{bin, "--one", r.Go, fmt.Sprintf("--cache-host-memory=%v", s.CacheHostMemory), "--device", s.Device,
+	cmd := []string{bin, "--one", r.Go, fmt.Sprintf("--cache-host-memory=%v", s.CacheHostMemory), "--device", s.Device,
 		"--threads", fmt.Sprint(s.Threads), "--iters", fmt.Sprint(s.Iters), "--warmup", fmt.Sprint(s.Warmup),
-		"--data", s.Data, "--epoch-batches", fmt.Sprint(s.EpochBatches), "--workers", fmt.Sprint(r.Workers)})
+		"--data", s.Data, "--epoch-batches", fmt.Sprint(s.EpochBatches), "--workers", fmt.Sprint(r.Workers)}
+	if r.MNIST {
+		cmd = append(cmd, "--mnist", s.MNIST)
+	}
+	return s.launched(r, cmd)
 }
 
 // launched is cmd run as r.Ranks ranks by this binary's --ranks (Launch), or cmd itself.
@@ -76,6 +82,9 @@ func (s Settings) pythonCommand(r Row) []string {
 		"--iters", fmt.Sprint(s.Iters), "--warmup", fmt.Sprint(s.Warmup)}
 	if r.Data {
 		cmd = append(cmd, "--data", s.Data, "--workers", fmt.Sprint(r.Workers), "--max-batches", fmt.Sprint(s.EpochBatches))
+	}
+	if r.MNIST {
+		cmd = append(cmd, "--mnist", s.MNIST, "--workers", fmt.Sprint(r.Workers), "--max-batches", fmt.Sprint(s.EpochBatches))
 	}
 	return s.launched(r, cmd)
 }

@@ -24,30 +24,36 @@ func keys(rows []Row) []string {
 // The seed's rows, in the order of the results files: an epoch row per loader setting (the seed's
 // 4 workers and one per CPU), the fast path's against the plain Python benchmarks, the
 // data-parallel step on 1 and 2 ranks against bench/python/ddp.py; then the tutorials' steps,
-// which need no data set, measured on the Python side by bench/python/tutorials.py.
+// which need no data set, and their epochs over CIFAR-10 and MNIST, measured on the Python side by
+// bench/python/tutorials.py. A row whose data set is missing is left out and said to be.
 func TestRows(t *testing.T) {
+	all := Sources{CIFAR10: true, MNIST: true}
 	for _, tc := range []struct {
 		name     string
 		only     []string
 		cpus     int
-		data     bool
+		have     Sources
 		want     []string
-		skipped  bool
+		skipped  []string
 		baseline map[string]string // row key -> Python benchmark
 	}{
-		{"all, 2 CPUs", nil, 2, true, []string{"ae_step", "clf_step", "ae_infer_1024", "clf_infer_1024", "ae_epoch_w4", "ae_epoch_w2",
-			"ae_step_fast", "clf_step_fast", "ae_epoch_fast_vs_w4", "ae_step_ddp1", "ae_step_ddp2", "blitz_step", "mnist_step", "mnist_rnn_step"}, false,
+		{"all, 2 CPUs", nil, 2, all, []string{"ae_step", "clf_step", "ae_infer_1024", "clf_infer_1024", "ae_epoch_w4", "ae_epoch_w2",
+			"ae_step_fast", "clf_step_fast", "ae_epoch_fast_vs_w4", "ae_step_ddp1", "ae_step_ddp2", "blitz_step", "mnist_step", "mnist_rnn_step",
+			"blitz_epoch", "mnist_epoch", "mnist_rnn_epoch"}, nil,
 			map[string]string{"ae_epoch_w2": "ae_epoch", "ae_step_fast": "ae_step", "clf_step_fast": "clf_step", "ae_epoch_fast_vs_w4": "ae_epoch"}},
-		{"4 CPUs: one epoch row", []string{"ae_epoch"}, 4, true, []string{"ae_epoch_w4"}, false, nil},
-		{"no data", nil, 2, false, []string{"ae_step", "clf_step", "ae_infer_1024", "clf_infer_1024", "ae_step_fast", "clf_step_fast",
-			"ae_step_ddp1", "ae_step_ddp2", "blitz_step", "mnist_step", "mnist_rnn_step"}, true, nil},
-		{"the tutorials", []string{"mnist_rnn_step", "blitz_step", "mnist_step"}, 2, false, []string{"blitz_step", "mnist_step", "mnist_rnn_step"}, false, nil},
-		{"only some", []string{"clf_step_fast", "ae_step"}, 2, false, []string{"ae_step", "clf_step_fast"}, false, nil},
-		{"only epochs, no data", []string{"ae_epoch_fast"}, 2, false, nil, true, nil},
+		{"4 CPUs: one epoch row", []string{"ae_epoch"}, 4, all, []string{"ae_epoch_w4"}, nil, nil},
+		{"no data", nil, 2, Sources{}, []string{"ae_step", "clf_step", "ae_infer_1024", "clf_infer_1024", "ae_step_fast", "clf_step_fast",
+			"ae_step_ddp1", "ae_step_ddp2", "blitz_step", "mnist_step", "mnist_rnn_step"},
+			[]string{"ae_epoch_w4", "ae_epoch_w2", "ae_epoch_fast_vs_w4", "blitz_epoch", "mnist_epoch", "mnist_rnn_epoch"}, nil},
+		{"CIFAR-10 only", []string{"blitz_epoch", "mnist_epoch"}, 2, Sources{CIFAR10: true}, []string{"blitz_epoch"}, []string{"mnist_epoch"}, nil},
+		{"MNIST only", []string{"blitz_epoch", "mnist_rnn_epoch"}, 2, Sources{MNIST: true}, []string{"mnist_rnn_epoch"}, []string{"blitz_epoch"}, nil},
+		{"the tutorials", []string{"mnist_rnn_step", "blitz_step", "mnist_step"}, 2, Sources{}, []string{"blitz_step", "mnist_step", "mnist_rnn_step"}, nil, nil},
+		{"only some", []string{"clf_step_fast", "ae_step"}, 2, Sources{}, []string{"ae_step", "clf_step_fast"}, nil, nil},
+		{"only epochs, no data", []string{"ae_epoch_fast"}, 2, Sources{}, nil, []string{"ae_epoch_fast_vs_w4"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rows, skipped := Rows(tc.only, tc.cpus, tc.data)
-			if !slices.Equal(keys(rows), tc.want) || skipped != tc.skipped {
+			rows, skipped := Rows(tc.only, tc.cpus, tc.have)
+			if !slices.Equal(keys(rows), tc.want) || !slices.Equal(keys(skipped), tc.skipped) {
 				t.Errorf("rows %v (skipped %v), want %v (skipped %v)", keys(rows), skipped, tc.want, tc.skipped)
 			}
 			for _, r := range rows {
@@ -60,6 +66,12 @@ func TestRows(t *testing.T) {
 				}
 				if k, ok := strings.CutPrefix(r.Key, "ae_step_ddp"); ok {
 					wantScript, wantRanks = ddpScript, int(k[0]-'0')
+				}
+				if wantWorkers := map[string]int{"ae_epoch_w4": 4, "ae_epoch_fast_vs_w4": 4, "ae_epoch_w2": 2, "blitz_epoch": 2}[r.Key]; r.Workers != wantWorkers {
+					t.Errorf("%s runs %d loader workers, want %d", r.Key, r.Workers, wantWorkers)
+				}
+				if want := strings.HasPrefix(r.Key, "mnist_") && strings.HasSuffix(r.Key, "_epoch"); r.MNIST != want {
+					t.Errorf("%s reads MNIST: %v, want %v", r.Key, r.MNIST, want)
 				}
 				if r.Ranks != wantRanks {
 					t.Errorf("%s runs on %d ranks, want %d", r.Key, r.Ranks, wantRanks)
@@ -308,7 +320,7 @@ func TestRegister(t *testing.T) {
 	t.Cleanup(func() { benchmarks = saved })
 	toy := func(o Options) (Measurement, error) { return Measurement{Seconds: 2, Iters: 3}, nil }
 	register(Benchmark{Name: "toy_step", Measure: toy, Rows: OneRow("toy", "bench/python/toy.py")})
-	rows, _ := Rows(nil, 2, true)
+	rows, _ := Rows(nil, 2, Sources{CIFAR10: true, MNIST: true})
 	if last := rows[len(rows)-1]; last != (Row{Key: "toy_step", Go: "toy_step", Python: "toy", Script: "bench/python/toy.py"}) {
 		t.Errorf("last row %+v", last)
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aecifar/aecifar/internal/tinydata"
 	"github.com/aecifar/aecifar/torch"
 )
 
@@ -48,7 +49,7 @@ func TestMain(m *testing.M) {
 }
 
 func TestRunEveryBenchmark(t *testing.T) {
-	rows, _ := Rows(nil, 2, false) // the epochs need the data set; BenchmarkAutoencoderEpoch covers ae_epoch
+	rows, _ := Rows(nil, 2, Sources{}) // the epochs need a data set: TestTutorialEpochs, BenchmarkAutoencoderEpoch
 	for _, row := range rows {
 		name := row.Go
 		if row.Ranks > 0 {
@@ -77,3 +78,34 @@ func TestRunEveryBenchmark(t *testing.T) {
 func BenchmarkBlitzStep(b *testing.B)    { benchmark(b, "blitz_step") }
 func BenchmarkMNISTStep(b *testing.B)    { benchmark(b, "mnist_step") }
 func BenchmarkMNISTRNNStep(b *testing.B) { benchmark(b, "mnist_rnn_step") }
+
+// The tutorials' epochs on tiny data sets: the tutorial's batches, as many images as MaxBatches
+// batches of 32, or the whole (smaller) data set.
+func TestTutorialEpochs(t *testing.T) {
+	cifar, mnist := tinydata.CIFAR(t, 4, 1), tinydata.MNIST(t, 100, 10)
+	for _, tc := range []struct {
+		name                 string
+		o                    Options
+		iters, batch, images int
+	}{
+		{"blitz_epoch", Options{Data: cifar, Workers: 2, MaxBatches: 1}, 8, 4, 32},
+		{"blitz_epoch", Options{Data: cifar, MaxBatches: 0}, 10, 4, 40},
+		{"mnist_epoch", Options{MNIST: mnist, MaxBatches: 2}, 1, 64, 64},
+		{"mnist_rnn_epoch", Options{MNIST: mnist, MaxBatches: 2}, 1, 64, 64},
+		{"mnist_epoch", Options{MNIST: mnist, MaxBatches: 10}, 2, 64, 100},
+	} {
+		tc.o.Device, tc.o.Warmup, tc.o.Batch = torch.CPU, 1, 32
+		r, err := Run(tc.name, tc.o)
+		if err != nil {
+			t.Fatalf("%s %+v: %v", tc.name, tc.o, err)
+		}
+		if r.Iters != tc.iters || r.Batch != tc.batch || r.Images != tc.images || r.ImagesPerS <= 0 {
+			t.Errorf("%s %+v: %d iterations of %d, %d images; want %d of %d, %d", tc.name, tc.o, r.Iters, r.Batch, r.Images, tc.iters, tc.batch, tc.images)
+		}
+	}
+	for _, name := range []string{"blitz_epoch", "mnist_epoch"} {
+		if _, err := Run(name, Options{Device: torch.CPU, Batch: 32}); err == nil || !strings.Contains(err.Error(), "needs") {
+			t.Errorf("%s without its data set: %v", name, err)
+		}
+	}
+}

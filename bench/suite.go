@@ -44,7 +44,8 @@ type Row struct {
 	Python  string // the Python side's benchmark: the script's --only
 	Script  string // the Python script from the repository root; "" is bench/python/steps.py
 	Workers int    // loader workers of both sides (rows over the data set)
-	Data    bool   // the row reads the data set (Settings.Data): skipped without one
+	Data    bool   // the row reads CIFAR-10 (Settings.Data): skipped without it
+	MNIST   bool   // the row reads MNIST (Settings.MNIST): skipped without it
 	Ranks   int    // data-parallel ranks each side runs (Launch); 0 is one plain process
 }
 
@@ -125,17 +126,23 @@ func (b Benchmark) rows(cpus int) []Row {
 	return b.Rows(b, cpus)
 }
 
+// Sources are the data sets a comparison has.
+type Sources struct {
+	CIFAR10 bool // Settings.Data
+	MNIST   bool // Settings.MNIST
+}
+
 // Rows are the rows of the comparison on a machine with cpus CPUs, in the order they run: those of
-// the benchmarks named in only (all when only is empty), without the rows over the data set when
-// haveData is false. skipped tells whether some were left out for want of data.
-func Rows(only []string, cpus int, haveData bool) (rows []Row, skipped bool) {
+// the benchmarks named in only (all when only is empty) whose data sets have has. skipped are those
+// left out for want of a data set.
+func Rows(only []string, cpus int, have Sources) (rows, skipped []Row) {
 	for _, b := range benchmarks {
 		if len(only) > 0 && !slices.Contains(only, b.Name) {
 			continue
 		}
 		for _, r := range b.rows(cpus) {
-			if r.Data && !haveData {
-				skipped = true
+			if r.Data && !have.CIFAR10 || r.MNIST && !have.MNIST {
+				skipped = append(skipped, r)
 				continue
 			}
 			rows = append(rows, r)

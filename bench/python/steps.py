@@ -231,6 +231,7 @@ def parse_args(argv=None, known=None):
                         'not ae_epoch)')
     p.add_argument('--batch', type=int, default=seed.BATCH_SIZE, help='batch of the *_step benchmarks (32)')
     p.add_argument('--data', default=None, help='ImageFolder root with train/ (ae_epoch only)')
+    p.add_argument('--mnist', default=None, help='datasets root holding MNIST/raw (tutorials.py\'s mnist epochs only)')
     p.add_argument('--workers', type=int, default=seed.NUM_WORKERS, help='loader workers for ae_epoch (4)')
     p.add_argument('--max-batches', type=int, default=None, help='cap ae_epoch at N batches (default: all)')
     p.add_argument('--only', default=None, help='comma-separated subset of ' + ','.join(known))

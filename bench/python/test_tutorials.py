@@ -5,8 +5,10 @@
 
 import json
 import os
+import struct
 import subprocess
 import sys
+import tempfile
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -22,9 +24,9 @@ except ImportError as e:  # pragma: no cover
 
 @unittest.skipIf(MISSING, MISSING)
 class TutorialsTest(unittest.TestCase):
-    def run_one(self, name):
+    def run_one(self, name, *extra):
         out = subprocess.run([sys.executable, os.path.join(HERE, 'tutorials.py'), '--only', name, '--device', 'cpu',
-                              '--iters', '2', '--warmup', '1', '--batch', '7'],
+                              '--iters', '2', '--warmup', '1', '--batch', '7'] + list(extra),
                              capture_output=True, text=True, timeout=120, check=True)
         return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -36,6 +38,33 @@ class TutorialsTest(unittest.TestCase):
                 self.assertEqual(row['batch'], batch, 'the tutorial\'s batch, not --batch')
                 self.assertEqual((row['iters'], row['images']), (2, 2 * batch))
                 self.assertGreater(row['images_per_s'], 0)
+
+    def test_epochs(self):
+        """The epochs on tiny data sets: the tutorial's batches, as many images as --max-batches
+        batches of 32."""
+        from PIL import Image
+        with tempfile.TemporaryDirectory() as d:
+            cifar = os.path.join(d, 'cifar')
+            for c in range(10):
+                os.makedirs(os.path.join(cifar, 'train', str(c)))
+                for i in range(4):
+                    Image.new('RGB', (32, 32), (25 * c, i, 0)).save(os.path.join(cifar, 'train', str(c), '%d.png' % i))
+            raw = os.path.join(d, 'MNIST', 'raw')
+            os.makedirs(raw)
+            for split, n in (('train', 100), ('t10k', 10)):
+                with open(os.path.join(raw, split + '-images-idx3-ubyte'), 'wb') as f:
+                    f.write(struct.pack('>4I', 0x803, n, 28, 28) + bytes((i * 7 + p) % 256 for i in range(n) for p in range(784)))
+                with open(os.path.join(raw, split + '-labels-idx1-ubyte'), 'wb') as f:
+                    f.write(struct.pack('>2I', 0x801, n) + bytes(i % 10 for i in range(n)))
+            for name, extra, batch, iters, images in (
+                    ('blitz_epoch', ('--data', cifar, '--workers', '2', '--max-batches', '1'), 4, 8, 32),
+                    ('blitz_epoch', ('--data', cifar, '--workers', '0'), 4, 10, 40),
+                    ('mnist_epoch', ('--mnist', d, '--max-batches', '2'), 64, 1, 64),
+                    ('mnist_rnn_epoch', ('--mnist', d, '--max-batches', '10'), 64, 2, 100)):
+                with self.subTest(name=name, extra=extra):
+                    row = self.run_one(name, *extra)
+                    self.assertEqual((row['name'], row['batch'], row['iters'], row['images']), (name, batch, iters, images))
+                    self.assertGreater(row['images_per_s'], 0)
 
     def test_blitz_net_is_the_tutorials(self):
         sys.path.insert(0, HERE)

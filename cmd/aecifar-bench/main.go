@@ -39,7 +39,8 @@ func main() {
 	flag.IntVar(&s.Iters, "iters", 100, "timed iterations of the step and inference benchmarks")
 	flag.IntVar(&s.Warmup, "warmup", 10, "untimed iterations before timing")
 	flag.StringVar(&s.Data, "data", os.Getenv("CIFAR10_DIR"), "ImageFolder root with train/ for the epoch benchmarks (none: skipped)")
-	flag.IntVar(&s.EpochBatches, "epoch-batches", 150, "batches per epoch measurement")
+	flag.StringVar(&s.MNIST, "mnist", os.Getenv("MNIST_ROOT"), "datasets root holding MNIST/raw, decompressed (the examples' --data), for the mnist epoch benchmarks (none: skipped)")
+	flag.IntVar(&s.EpochBatches, "epoch-batches", 150, "batches of 32 per epoch measurement (the tutorials' epochs: as many images in their own batches)")
 	flag.IntVar(&s.Threads, "threads", 0, "Go's intra-op threads (0: libtorch's default, as aecifar uses)")
 	flag.StringVar(&s.Device, "device", "cpu", "device: cpu, cuda or cuda:N")
 	flag.StringVar(&s.Python, "python", "", "interpreter with torch and torchvision (default: the first that imports them of $PYTHON, python3, /usr/bin/python3)")
@@ -72,7 +73,7 @@ func main() {
 		if s.CacheHostMemory {
 			torch.CacheHostMemory()
 		}
-		r, err := bench.Run(*one, bench.Options{Device: d, Warmup: s.Warmup, Iters: s.Iters, Batch: 32, Data: s.Data, Workers: *workers, MaxBatches: s.EpochBatches})
+		r, err := bench.Run(*one, bench.Options{Device: d, Warmup: s.Warmup, Iters: s.Iters, Batch: 32, Data: s.Data, MNIST: s.MNIST, Workers: *workers, MaxBatches: s.EpochBatches})
 		if err != nil {
 			fail(err)
 		}
@@ -97,9 +98,13 @@ func main() {
 	if *only != "" {
 		names = strings.Split(*only, ",")
 	}
-	rows, skipped := bench.Rows(names, runtime.NumCPU(), s.Data != "")
-	if skipped {
-		fmt.Fprintln(os.Stderr, "aecifar-bench: no --data (or CIFAR10_DIR): epoch benchmarks skipped")
+	rows, skipped := bench.Rows(names, runtime.NumCPU(), bench.Sources{CIFAR10: s.Data != "", MNIST: s.MNIST != ""})
+	for _, r := range skipped {
+		why := "no --data (or CIFAR10_DIR)"
+		if r.MNIST {
+			why = "no --mnist (or MNIST_ROOT)"
+		}
+		fmt.Fprintf(os.Stderr, "aecifar-bench: %s: %s skipped\n", why, r.Key)
 	}
 	samples, err := bench.Compare(s, rows, bench.Measure, os.Stderr)
 	if err != nil {
