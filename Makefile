@@ -103,12 +103,14 @@ fuzz: setup ## Run each fuzz target for FUZZTIME (checkpoint reader, image decod
 run: build ## Run the main job: the seed's recipe on CIFAR-10 in $(DATA) (downloaded when missing), outputs in $(OUT)
 	bin/aecifar run --download --data "$(DATA)" --out "$(OUT)" $(ARGS)
 
-# CIFAR-10 as an ImageFolder tree (train/) for the epoch benchmarks; unset skips them.
+# CIFAR-10 as an ImageFolder tree (train/, test/) for the epoch benchmarks, and a datasets root
+# holding MNIST/raw (decompressed, the examples' --data) for the mnist epochs; unset skips them.
 CIFAR10_DIR ?=
+MNIST_ROOT ?=
 BENCHFLAGS ?=
 
 bench: build ## Benchmark Go against the Python original, side by side (results in bench/results/)
-	PYTHON="$(PYTHON_WITH_TORCH)" bin/aecifar-bench --data "$(CIFAR10_DIR)" $(BENCHFLAGS)
+	PYTHON="$(PYTHON_WITH_TORCH)" bin/aecifar-bench --data "$(CIFAR10_DIR)" --mnist "$(MNIST_ROOT)" $(BENCHFLAGS)
 
 bench-cpp: configure ## Build build/bench/steps-cpp, the seed's training steps in C++ libtorch (the floor, no binding)
 	@mkdir -p build/bench
