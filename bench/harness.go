@@ -182,7 +182,7 @@ func Compare(s Settings, rows []Row, measure func(cmd []string) (Sample, error),
 				}
 				sample.Rep, sample.Config, sample.Side = rep, r.Key, sd.name
 				samples = append(samples, sample)
-				fmt.Fprintf(progress, "rep %d %-18s %-6s %8.0f img/s (threads %v)\n", rep, r.Key, sample.Side, sample.ImagesPerS, sample.Threads)
+				fmt.Fprintf(progress, "rep %d %-18s %-7s %8.0f img/s (threads %v)\n", rep, r.Key, sample.Side, sample.ImagesPerS, sample.Threads)
 			}
 		}
 	}
