@@ -155,7 +155,10 @@ func BinaryCrossEntropy(input, target *torch.Tensor, opts ...BCEOptions) *torch.
 	}
 	w := o.Weight
 	if w != nil && !sameShape(w.Shape(), target.Shape()) {
+		// The expanded view comes from the weight alone, which a loss module owns outside any
+		// scope, so nothing else would free it; autograd keeps what it saved.
 		w = w.Expand(target.Shape())
+		defer w.Drop()
 	}
 	return torch.BinaryCrossEntropy(input, target, torch.BinaryCrossEntropyOptions{Weight: w, Reduction: o.Reduction})
 }
