@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/aecifar/aecifar/torch"
 )
@@ -270,8 +271,8 @@ func xavierStd(name string, t *torch.Tensor, opts []XavierOptions) (float64, err
 }
 
 // KaimingOptions are the Kaiming initialisers' keyword arguments: A, the negative slope of the
-// rectifier after the layer (default 0, used only with leaky_relu); Mode (default FanIn); and
-// Nonlinearity (default LeakyReLU).
+// rectifier after the layer (default 0, used only with leaky_relu); Mode (default FanIn; any case,
+// as PyTorch lower-cases it); and Nonlinearity (default LeakyReLU).
 type KaimingOptions struct {
 	A            float64
 	Mode         FanMode
@@ -317,18 +318,21 @@ func kaimingStd(name string, t *torch.Tensor, opts []KaimingOptions) (std float6
 	if t.Numel() == 0 {
 		return 0, true, nil
 	}
+	// PyTorch lower-cases the mode and checks it before the fans.
+	mode := FanMode(strings.ToLower(string(o.Mode)))
+	switch mode {
+	case FanIn, "", FanOut:
+	default:
+		//lint:ignore ST1005 PyTorch's message
+		return 0, false, fmt.Errorf("Mode %s not supported, please use one of ['fan_in', 'fan_out']", string(mode))
+	}
 	in, out, err := fans(t.Shape())
 	if err != nil {
 		return 0, false, err
 	}
 	fan := in
-	switch o.Mode {
-	case FanIn, "":
-	case FanOut:
+	if mode == FanOut {
 		fan = out
-	default:
-		//lint:ignore ST1005 PyTorch's message
-		return 0, false, fmt.Errorf("Mode %s not supported, please use one of ['fan_in', 'fan_out']", string(o.Mode))
 	}
 	gain, err := CalculateGain(o.Nonlinearity, GainOptions{Param: &o.A})
 	if err != nil {
