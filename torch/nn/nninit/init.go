@@ -22,8 +22,8 @@ import (
 // Nonlinearity is calculate_gain's nonlinearity argument (an nn.functional name).
 type Nonlinearity string
 
-// The nonlinearities calculate_gain knows. The zero value "" is LeakyReLU, the default of the
-// kaiming initialisers.
+// The nonlinearities calculate_gain knows. In KaimingOptions the zero value "" is LeakyReLU, the
+// kaiming initialisers' default; CalculateGain, whose nonlinearity PyTorch requires, refuses "".
 const (
 	Linear          Nonlinearity = "linear"
 	Conv1d          Nonlinearity = "conv1d"
@@ -66,7 +66,7 @@ func CalculateGain(nonlinearity Nonlinearity, opts ...GainOptions) (float64, err
 		return 5.0 / 3, nil
 	case ReLU:
 		return math.Sqrt(2.0), nil
-	case LeakyReLU, "":
+	case LeakyReLU:
 		slope := 0.01
 		if o.Param != nil {
 			slope = *o.Param
@@ -334,7 +334,11 @@ func kaimingStd(name string, t *torch.Tensor, opts []KaimingOptions) (std float6
 	if mode == FanOut {
 		fan = out
 	}
-	gain, err := CalculateGain(o.Nonlinearity, GainOptions{Param: &o.A})
+	nonlinearity := o.Nonlinearity
+	if nonlinearity == "" {
+		nonlinearity = LeakyReLU
+	}
+	gain, err := CalculateGain(nonlinearity, GainOptions{Param: &o.A})
 	if err != nil {
 		return 0, false, err
 	}
