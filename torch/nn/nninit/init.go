@@ -114,6 +114,11 @@ func fill(name string, t *torch.Tensor, f func() *torch.Tensor) *torch.Tensor {
 	return t
 }
 
+// errDivision is Python's ZeroDivisionError where init.py divides by a float that is 0.
+func errDivision(why string) error {
+	return fmt.Errorf("float division by zero (%s)", why)
+}
+
 func fail(name string, err error) *torch.Tensor {
 	return torch.FromError(fmt.Errorf("nn.init.%s: %w", name, err))
 }
@@ -173,6 +178,13 @@ func TruncNormal_(t *torch.Tensor, opts ...TruncNormalOptions) *torch.Tensor {
 		return fail("trunc_normal_", err)
 	}
 	mean, std, a, b := o.Mean, or(o.Std, 1), or(o.A, -2), or(o.B, 2)
+	if err := t.Err(); err != nil {
+		return t
+	}
+	if std == 0 {
+		// PyTorch divides by std in Python, which raises; in float64 it would fill NaN or mean.
+		return fail("trunc_normal_", errDivision("std is 0"))
+	}
 	cdf := func(x float64) float64 { return (1 + math.Erf(x/math.Sqrt(2))) / 2 }
 	l, u := cdf((a-mean)/std), cdf((b-mean)/std)
 	return fill("trunc_normal_", t, func() *torch.Tensor {
@@ -266,6 +278,9 @@ func xavierStd(name string, t *torch.Tensor, opts []XavierOptions) (float64, err
 	in, out, err := CalculateFanInAndFanOut(t)
 	if err != nil {
 		return 0, err
+	}
+	if in+out == 0 {
+		return 0, errDivision("fan_in + fan_out is 0")
 	}
 	return or(o.Gain, 1) * math.Sqrt(2.0/float64(in+out)), nil
 }
