@@ -400,3 +400,89 @@ func Orthogonal_(t *torch.Tensor, opts ...OrthogonalOptions) *torch.Tensor {
 		return t.MulScalar_(gain)
 	})
 }
+
+// DiracOptions are dirac_'s Groups, the conv layer's groups (0: 1).
+type DiracOptions struct {
+	Groups int64
+}
+
+// Dirac_ is torch.nn.init.dirac_(tensor, groups=1): a 3-, 4- or 5-D conv weight that passes its
+// input through, each group of output channels copying as many input channels as it can (a 1 at
+// the kernel's centre, 0 elsewhere).
+func Dirac_(t *torch.Tensor, opts ...DiracOptions) *torch.Tensor {
+	o, err := options("dirac_", opts)
+	if err != nil {
+		return fail("dirac_", err)
+	}
+	if err := t.Err(); err != nil {
+		return t
+	}
+	if d := t.Dim(); d < 3 || d > 5 {
+		//lint:ignore ST1005 PyTorch's message
+		return fail("dirac_", errors.New("Only tensors with 3, 4, or 5 dimensions are supported"))
+	}
+	groups := o.Groups
+	if groups == 0 {
+		groups = 1
+	}
+	s := t.Shape()
+	if s[0]%groups != 0 {
+		return fail("dirac_", errors.New("dim 0 must be divisible by groups"))
+	}
+	perGroup := s[0] / groups
+	minDim := min(perGroup, s[1])
+	return fill("dirac_", t, func() *torch.Tensor {
+		r := t.Zero_()
+		for g := int64(0); g < groups; g++ {
+			for d := int64(0); d < minDim; d++ {
+				at := []any{g*perGroup + d, d}
+				for _, k := range s[2:] {
+					at = append(at, k/2)
+				}
+				r = r.SetAt_(1, at...)
+			}
+		}
+		return r
+	})
+}
+
+// SparseOptions are sparse_'s Std (nil: 0.01), the standard deviation of the values not zeroed.
+type SparseOptions struct {
+	Std *float64
+}
+
+// Sparse_ is torch.nn.init.sparse_(tensor, sparsity, std=0.01): a 2-D tensor drawn from
+// N(0, std²) with ceil(sparsity * rows) elements of each column zeroed, chosen by one
+// torch.randperm(rows) per column, so it consumes the generator as PyTorch does.
+func Sparse_(t *torch.Tensor, sparsity float64, opts ...SparseOptions) *torch.Tensor {
+	o, err := options("sparse_", opts)
+	if err != nil {
+		return fail("sparse_", err)
+	}
+	if err := t.Err(); err != nil {
+		return t
+	}
+	if t.Dim() != 2 {
+		//lint:ignore ST1005 PyTorch's message
+		return fail("sparse_", errors.New("Only tensors with 2 dimensions are supported"))
+	}
+	rows, cols := t.Size(0), t.Size(1)
+	n := math.Ceil(sparsity * float64(rows))
+	switch {
+	case math.IsNaN(n):
+		return fail("sparse_", errors.New("cannot convert float NaN to integer"))
+	case math.IsInf(n, 0):
+		return fail("sparse_", errors.New("cannot convert float infinity to integer"))
+	}
+	zeros := int64(n)
+	std := or(o.Std, 0.01)
+	return fill("sparse_", t, func() *torch.Tensor {
+		r := t.Normal_(torch.NormalOptions_{Std: &std})
+		// Stop at a failure, before drawing another permutation, as PyTorch stops at its exception.
+		for c := int64(0); c < cols && r.Err() == nil; c++ {
+			// A Python slice: clamped past the end, counted from the end when negative.
+			r = r.SetAt_(0, torch.Randperm(rows).At(torch.SpanTo(zeros)), c)
+		}
+		return r
+	})
+}
