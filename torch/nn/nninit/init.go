@@ -396,7 +396,9 @@ func Orthogonal_(t *torch.Tensor, opts ...OrthogonalOptions) *torch.Tensor {
 		if rows < cols {
 			q = q.T_()
 		}
-		t.ViewAs(q).Copy_(q)
+		if c := t.ViewAs(q).Copy_(q); c.Err() != nil {
+			return c
+		}
 		return t.MulScalar_(gain)
 	})
 }
