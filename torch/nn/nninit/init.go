@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/aecifar/aecifar/torch"
 )
@@ -21,8 +22,8 @@ import (
 // Nonlinearity is calculate_gain's nonlinearity argument (an nn.functional name).
 type Nonlinearity string
 
-// The nonlinearities calculate_gain knows. The zero value "" is LeakyReLU, the default of the
-// kaiming initialisers.
+// The nonlinearities calculate_gain knows. In KaimingOptions the zero value "" is LeakyReLU, the
+// kaiming initialisers' default; CalculateGain, whose nonlinearity PyTorch requires, refuses "".
 const (
 	Linear          Nonlinearity = "linear"
 	Conv1d          Nonlinearity = "conv1d"
@@ -65,7 +66,7 @@ func CalculateGain(nonlinearity Nonlinearity, opts ...GainOptions) (float64, err
 		return 5.0 / 3, nil
 	case ReLU:
 		return math.Sqrt(2.0), nil
-	case LeakyReLU, "":
+	case LeakyReLU:
 		slope := 0.01
 		if o.Param != nil {
 			slope = *o.Param
@@ -111,6 +112,11 @@ func fill(name string, t *torch.Tensor, f func() *torch.Tensor) *torch.Tensor {
 		return torch.FromError(fmt.Errorf("nn.init.%s: %w", name, err))
 	}
 	return t
+}
+
+// errDivision is Python's ZeroDivisionError where init.py divides by a float that is 0.
+func errDivision(why string) error {
+	return fmt.Errorf("float division by zero (%s)", why)
 }
 
 func fail(name string, err error) *torch.Tensor {
@@ -172,6 +178,13 @@ func TruncNormal_(t *torch.Tensor, opts ...TruncNormalOptions) *torch.Tensor {
 		return fail("trunc_normal_", err)
 	}
 	mean, std, a, b := o.Mean, or(o.Std, 1), or(o.A, -2), or(o.B, 2)
+	if err := t.Err(); err != nil {
+		return t
+	}
+	if std == 0 {
+		// PyTorch divides by std in Python, which raises; in float64 it would fill NaN or mean.
+		return fail("trunc_normal_", errDivision("std is 0"))
+	}
 	cdf := func(x float64) float64 { return (1 + math.Erf(x/math.Sqrt(2))) / 2 }
 	l, u := cdf((a-mean)/std), cdf((b-mean)/std)
 	return fill("trunc_normal_", t, func() *torch.Tensor {
@@ -266,12 +279,15 @@ func xavierStd(name string, t *torch.Tensor, opts []XavierOptions) (float64, err
 	if err != nil {
 		return 0, err
 	}
+	if in+out == 0 {
+		return 0, errDivision("fan_in + fan_out is 0")
+	}
 	return or(o.Gain, 1) * math.Sqrt(2.0/float64(in+out)), nil
 }
 
 // KaimingOptions are the Kaiming initialisers' keyword arguments: A, the negative slope of the
-// rectifier after the layer (default 0, used only with leaky_relu); Mode (default FanIn); and
-// Nonlinearity (default LeakyReLU).
+// rectifier after the layer (default 0, used only with leaky_relu); Mode (default FanIn; any case,
+// as PyTorch lower-cases it); and Nonlinearity (default LeakyReLU).
 type KaimingOptions struct {
 	A            float64
 	Mode         FanMode
@@ -317,20 +333,27 @@ func kaimingStd(name string, t *torch.Tensor, opts []KaimingOptions) (std float6
 	if t.Numel() == 0 {
 		return 0, true, nil
 	}
+	// PyTorch lower-cases the mode and checks it before the fans.
+	mode := FanMode(strings.ToLower(string(o.Mode)))
+	switch mode {
+	case FanIn, "", FanOut:
+	default:
+		//lint:ignore ST1005 PyTorch's message
+		return 0, false, fmt.Errorf("Mode %s not supported, please use one of ['fan_in', 'fan_out']", string(mode))
+	}
 	in, out, err := fans(t.Shape())
 	if err != nil {
 		return 0, false, err
 	}
 	fan := in
-	switch o.Mode {
-	case FanIn, "":
-	case FanOut:
+	if mode == FanOut {
 		fan = out
-	default:
-		//lint:ignore ST1005 PyTorch's message
-		return 0, false, fmt.Errorf("Mode %s not supported, please use one of ['fan_in', 'fan_out']", string(o.Mode))
 	}
-	gain, err := CalculateGain(o.Nonlinearity, GainOptions{Param: &o.A})
+	nonlinearity := o.Nonlinearity
+	if nonlinearity == "" {
+		nonlinearity = LeakyReLU
+	}
+	gain, err := CalculateGain(nonlinearity, GainOptions{Param: &o.A})
 	if err != nil {
 		return 0, false, err
 	}
@@ -373,7 +396,95 @@ func Orthogonal_(t *torch.Tensor, opts ...OrthogonalOptions) *torch.Tensor {
 		if rows < cols {
 			q = q.T_()
 		}
-		t.ViewAs(q).Copy_(q)
+		if c := t.ViewAs(q).Copy_(q); c.Err() != nil {
+			return c
+		}
 		return t.MulScalar_(gain)
+	})
+}
+
+// DiracOptions are dirac_'s Groups, the conv layer's groups (0: 1).
+type DiracOptions struct {
+	Groups int64
+}
+
+// Dirac_ is torch.nn.init.dirac_(tensor, groups=1): a 3-, 4- or 5-D conv weight that passes its
+// input through, each group of output channels copying as many input channels as it can (a 1 at
+// the kernel's centre, 0 elsewhere).
+func Dirac_(t *torch.Tensor, opts ...DiracOptions) *torch.Tensor {
+	o, err := options("dirac_", opts)
+	if err != nil {
+		return fail("dirac_", err)
+	}
+	if err := t.Err(); err != nil {
+		return t
+	}
+	if d := t.Dim(); d < 3 || d > 5 {
+		//lint:ignore ST1005 PyTorch's message
+		return fail("dirac_", errors.New("Only tensors with 3, 4, or 5 dimensions are supported"))
+	}
+	groups := o.Groups
+	if groups == 0 {
+		groups = 1
+	}
+	s := t.Shape()
+	if s[0]%groups != 0 {
+		return fail("dirac_", errors.New("dim 0 must be divisible by groups"))
+	}
+	perGroup := s[0] / groups
+	minDim := min(perGroup, s[1])
+	return fill("dirac_", t, func() *torch.Tensor {
+		r := t.Zero_()
+		for g := int64(0); g < groups; g++ {
+			for d := int64(0); d < minDim; d++ {
+				at := []any{g*perGroup + d, d}
+				for _, k := range s[2:] {
+					at = append(at, k/2)
+				}
+				r = r.SetAt_(1, at...)
+			}
+		}
+		return r
+	})
+}
+
+// SparseOptions are sparse_'s Std (nil: 0.01), the standard deviation of the values not zeroed.
+type SparseOptions struct {
+	Std *float64
+}
+
+// Sparse_ is torch.nn.init.sparse_(tensor, sparsity, std=0.01): a 2-D tensor drawn from
+// N(0, std²) with ceil(sparsity * rows) elements of each column zeroed, chosen by one
+// torch.randperm(rows) per column, so it consumes the generator as PyTorch does.
+func Sparse_(t *torch.Tensor, sparsity float64, opts ...SparseOptions) *torch.Tensor {
+	o, err := options("sparse_", opts)
+	if err != nil {
+		return fail("sparse_", err)
+	}
+	if err := t.Err(); err != nil {
+		return t
+	}
+	if t.Dim() != 2 {
+		//lint:ignore ST1005 PyTorch's message
+		return fail("sparse_", errors.New("Only tensors with 2 dimensions are supported"))
+	}
+	rows, cols := t.Size(0), t.Size(1)
+	n := math.Ceil(sparsity * float64(rows))
+	switch {
+	case math.IsNaN(n):
+		return fail("sparse_", errors.New("cannot convert float NaN to integer"))
+	case math.IsInf(n, 0):
+		return fail("sparse_", errors.New("cannot convert float infinity to integer"))
+	}
+	zeros := int64(n)
+	std := or(o.Std, 0.01)
+	return fill("sparse_", t, func() *torch.Tensor {
+		r := t.Normal_(torch.NormalOptions_{Std: &std})
+		// Stop at a failure, before drawing another permutation, as PyTorch stops at its exception.
+		for c := int64(0); c < cols && r.Err() == nil; c++ {
+			// A Python slice: clamped past the end, counted from the end when negative.
+			r = r.SetAt_(0, torch.Randperm(rows).At(torch.SpanTo(zeros)), c)
+		}
+		return r
 	})
 }
