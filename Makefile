@@ -9,9 +9,10 @@ SHELL := /bin/bash
 # Python original's torch and torchvision, which the parity tests and the benchmarks run, and Gloo's
 # headers (libgloo-dev), without which c10d's ProcessGroupGloo.hpp cannot be compiled (torch/distributed).
 # A|B: either package will do and A is installed when neither is. Debian's CUDA builds
-# (libtorch-cuda-dev, python3-torch-cuda, in contrib since Debian 13) conflict with the CPU ones:
-# installing the CPU package would remove them.
-APT_PACKAGES ?= libtorch-dev|libtorch-cuda-dev libopenblas0-pthread libgloo-dev python3-torch|python3-torch-cuda python3-torchvision python3-numpy g++
+# (libtorch-cuda-dev, python3-torch-cuda, libgloo-cuda-dev, in contrib since Debian 13) conflict with
+# the CPU ones: installing the CPU package would remove them, so with libtorch-cuda-dev installed the
+# CUDA alternative is the one installed.
+APT_PACKAGES ?= libtorch-dev|libtorch-cuda-dev libopenblas0-pthread libgloo-dev|libgloo-cuda-dev python3-torch|python3-torch-cuda python3-torchvision python3-numpy g++
 
 # Where the data lives: an ImageFolder tree (train/, test/) or the CIFAR-10 binary release.
 DATA ?= data/cifar10
@@ -39,9 +40,12 @@ help: ## List the targets
 setup: deps vendor configure ## Install what is missing, vendor the Go modules, adapt gotch to libtorch
 
 deps: ## Install the system packages (Debian/Ubuntu, as root) when missing
-	@pkgs='$(APT_PACKAGES)'; missing=$$(for alts in $$pkgs; do \
+	@pkgs='$(APT_PACKAGES)'; cuda=; \
+	dpkg-query -W -f='$${Status}' libtorch-cuda-dev 2>/dev/null | grep -q 'ok installed' && cuda=1; \
+	missing=$$(for alts in $$pkgs; do \
 		for p in $${alts//|/ }; do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' && continue 2; done; \
-		echo $${alts%%|*}; done); \
+		pick=$${alts%%|*}; if [ -n "$$cuda" ]; then for p in $${alts//|/ }; do case $$p in *cuda*) pick=$$p;; esac; done; fi; \
+		echo $$pick; done); \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ -n "$(LIBTORCH)" ]; then echo "setup: LIBTORCH is set; not installing $$missing"; exit 0; fi; \
 	if ! command -v apt-get >/dev/null; then echo "setup: no apt-get: install libtorch yourself and set LIBTORCH (see README)"; exit 0; fi; \
