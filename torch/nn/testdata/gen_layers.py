@@ -451,7 +451,10 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--check", action="store_true", help="regenerate in memory and compare with the file")
     a = ap.parse_args()
-    ok = parity.write_or_check(os.path.join(HERE, FILE), parity.encode(generate()) + "\n", a.check, "gen_layers.py")
+    # Under a torch other than the fixture's, the reprs are not compared either: they are the Go
+    # side's target as 1.13 prints them, and 2.x prints some differently (Upsample quotes its mode).
+    ok = parity.write_or_check(os.path.join(HERE, FILE), parity.encode(generate()) + "\n", a.check, "gen_layers.py",
+                               version_dependent=parity.VERSION_DEPENDENT + ("repr",))
     return 0 if ok else 1
 
 
