@@ -83,16 +83,11 @@ func blitzStep(o Options) (Measurement, error) {
 // log_interval batches, so the step does not.
 func mnistStep(o Options, ex mnist.Example) (Measurement, error) {
 	const batch = 64
-	model := ex.NewModel()
-	defer model.Drop()
-	if err := model.To(o.Device); err != nil {
-		return Measurement{}, err
-	}
-	model.Train(true)
-	opt, err := optim.NewAdadelta(model.Parameters(), optim.AdadeltaOptions{LR: ex.LR})
+	model, opt, err := mnistTraining(o, ex)
 	if err != nil {
 		return Measurement{}, err
 	}
+	defer model.Drop()
 	defer opt.Drop()
 	x, y := syntheticBatch(o.Device, []int64{batch, 1, 28, 28}, 10)
 	defer x.Drop()
@@ -105,6 +100,23 @@ func mnistStep(o Options, ex mnist.Example) (Measurement, error) {
 	})
 	m.Batch = batch
 	return m, err
+}
+
+// mnistTraining is ex's model on o.Device in training mode (dropout active; mnist_rnn's
+// BatchNorm1d on batch statistics) and the example's Adadelta at ex's lr. The caller drops both.
+func mnistTraining(o Options, ex mnist.Example) (mnist.Model, *optim.Adadelta, error) {
+	model := ex.NewModel()
+	if err := model.To(o.Device); err != nil {
+		model.Drop()
+		return nil, nil, err
+	}
+	model.Train(true)
+	opt, err := optim.NewAdadelta(model.Parameters(), optim.AdadeltaOptions{LR: ex.LR})
+	if err != nil {
+		model.Drop()
+		return nil, nil, err
+	}
+	return model, opt, nil
 }
 
 // syntheticBatch is torch.randn(shape) and labels i % classes, on d.
@@ -214,16 +226,11 @@ func mnistEpoch(o Options, ex mnist.Example) (Measurement, error) {
 	if err != nil {
 		return Measurement{}, err
 	}
-	model := ex.NewModel()
-	defer model.Drop()
-	if err := model.To(o.Device); err != nil {
-		return Measurement{}, err
-	}
-	model.Train(true)
-	opt, err := optim.NewAdadelta(model.Parameters(), optim.AdadeltaOptions{LR: ex.LR})
+	model, opt, err := mnistTraining(o, ex)
 	if err != nil {
 		return Measurement{}, err
 	}
+	defer model.Drop()
 	defer opt.Drop()
 	err = warm(o, []int64{int64(args.BatchSize), 1, 28, 28}, func(x, y *torch.Tensor) (float64, error) {
 		_, err := mnist.Step(model, opt, x, y)
