@@ -1,9 +1,7 @@
 package nn
 
 import (
-	"bytes"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"sort"
 	"testing"
@@ -125,15 +123,9 @@ type layersFixture struct {
 
 func loadLayersFixture(t *testing.T) *layersFixture {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", "layers.json"))
-	if err != nil {
-		t.Fatalf("%v (run testdata/gen_layers.py)", err)
-	}
 	var f layersFixture
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&f); err != nil {
-		t.Fatalf("testdata/layers.json: %v", err)
+	if err := parity.Decode(filepath.Join("testdata", "layers.json"), &f); err != nil {
+		t.Fatalf("%v (run testdata/gen_layers.py)", err)
 	}
 	if len(f.Cases) == 0 || len(f.Losses) == 0 {
 		t.Fatal("testdata/layers.json holds no case")

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"sort"
 	"testing"
@@ -152,15 +151,9 @@ type seqInitC struct {
 
 func loadSeqFixture(t *testing.T) *seqFixture {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", "rnn.json"))
-	if err != nil {
-		t.Fatalf("%v (run testdata/gen_rnn.py)", err)
-	}
 	var f seqFixture
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&f); err != nil {
-		t.Fatalf("testdata/rnn.json: %v", err)
+	if err := parity.Decode(filepath.Join("testdata", "rnn.json"), &f); err != nil {
+		t.Fatalf("%v (run testdata/gen_rnn.py)", err)
 	}
 	return &f
 }

@@ -41,6 +41,21 @@ type Header struct {
 
 func (h *Header) version() string { return h.TorchVersion }
 
+// Decode reads the JSON file at path into v strictly, as Load does: a field v's type does not know
+// is an error. It is for the fixtures other packages keep beside their own tests.
+func Decode(path string, v any) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}
+
 // Load reads the file F is the form of: parity.Load[parity.Train]() reads train.json. Decoding is
 // strict: a field the Go types do not know is an error, so that a change of schema in gen.py cannot
 // go unnoticed.
@@ -51,14 +66,11 @@ func Load[F any, P interface {
 	f := new(F)
 	p := P(f)
 	path := filepath.Join(Dir(), p.fileName())
-	data, err := os.ReadFile(path)
-	if err != nil {
+	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("parity: %w (set %s, or run torch/testdata/parity/gen.py)", err, DirEnv)
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(f); err != nil {
-		return nil, fmt.Errorf("parity: %s: %w", path, err)
+	if err := Decode(path, f); err != nil {
+		return nil, fmt.Errorf("parity: %w", err)
 	}
 	if p.version() == "" {
 		return nil, fmt.Errorf("parity: %s: no torch_version", path)
