@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/aecifar/aecifar/torch"
+	F "github.com/aecifar/aecifar/torch/nn/functional"
 	"github.com/aecifar/aecifar/torch/testing/parity"
 )
 
@@ -77,9 +78,10 @@ type layerCase struct {
 	} `json:"input"`
 	Indices *labelSpec `json:"indices"`
 	Output  struct {
-		Shape  []int64   `json:"shape"`
-		Values []float64 `json:"values"`
-		Weight detSpec   `json:"weight"`
+		Shape   []int64   `json:"shape"`
+		Values  []float64 `json:"values"`
+		Weight  detSpec   `json:"weight"`
+		Indices []int64   `json:"indices"` // return_indices=True
 	} `json:"output"`
 	ParamGrads [][]float64  `json:"param_grads"` // nil: PyTorch's grad was None
 	StateAfter []stateEntry `json:"state_after"`
@@ -321,6 +323,21 @@ func buildLayer(t *testing.T, c *layerCase) Forwarder {
 	case "MaxPool1d":
 		m = NewMaxPool1d(a.int("kernel_size"), MaxPool1dOptions{Stride: or(a.intp("stride"), 0), Padding: or(a.intp("padding"), 0),
 			Dilation: or(a.intp("dilation"), 0), CeilMode: a.flag("ceil_mode")})
+		a.returnIndices(c)
+	case "MaxPool2d":
+		var o MaxPool2dOptions
+		var k int64
+		k, o.KernelHW = a.intOrPair("kernel_size")
+		o.Stride, o.StrideHW = a.intOrPair("stride")
+		o.Padding, o.PaddingHW = a.intOrPair("padding")
+		o.Dilation, o.DilationHW = a.intOrPair("dilation")
+		o.CeilMode = a.flag("ceil_mode")
+		m = NewMaxPool2d(k, o)
+		a.returnIndices(c)
+	case "F.interpolate":
+		o := F.InterpolateOptions{Size: a.ints("size"), ScaleFactor: a.floats("scale_factor"), Mode: F.InterpolateMode(a.str("mode")),
+			AlignCorners: a.boolp("align_corners"), RecomputeScaleFactor: a.flag("recompute_scale_factor"), Antialias: a.flag("antialias")}
+		m = bind(&functional{fn: func(x *torch.Tensor) *torch.Tensor { return F.Interpolate(x, o) }})
 	case "Flatten":
 		m = NewFlatten(FlattenOptions{StartDim: a.intp("start_dim"), EndDim: a.intp("end_dim")})
 	case "Unflatten":
@@ -353,6 +370,25 @@ func buildLayer(t *testing.T, c *layerCase) Forwarder {
 	}
 	return m
 }
+
+// returnIndices takes return_indices, which the Go layers spell as ForwardWithIndices: the case
+// must then have recorded the indices, and only then.
+func (a *layerArgs) returnIndices(c *layerCase) {
+	a.t.Helper()
+	if a.flag("return_indices") != (c.Output.Indices != nil) {
+		a.t.Fatalf("return_indices=%v but the case has %d indices", a.flag("return_indices"), len(c.Output.Indices))
+	}
+}
+
+// functional is an nn.functional function with fixed arguments as a layer, as gen_layers.py's
+// Functional is (no parameters, no repr).
+type functional struct {
+	Base
+	fn func(*torch.Tensor) *torch.Tensor
+}
+
+func (m *functional) Forward(x *torch.Tensor) *torch.Tensor { return m.fn(x) }
+func (m *functional) String() string                        { return "" }
 
 // compareState checks a state_dict against recorded values: names, shapes and values within tol
 // (int64 buffers exactly).
@@ -469,7 +505,15 @@ func runLayerCase(t *testing.T, c *layerCase) {
 		if c.CloneInput {
 			in = x.Clone()
 		}
-		out = m.Forward(in)
+		if c.Output.Indices != nil {
+			var idx *torch.Tensor
+			out, idx = m.(interface {
+				ForwardWithIndices(*torch.Tensor) (*torch.Tensor, *torch.Tensor)
+			}).ForwardWithIndices(in)
+			compareIndices(t, s.Attach(idx), c.Output.Shape, c.Output.Indices)
+		} else {
+			out = m.Forward(in)
+		}
 	}
 	if err := out.Err(); err != nil {
 		t.Fatalf("forward: %v", err)
@@ -501,6 +545,23 @@ func runLayerCase(t *testing.T, c *layerCase) {
 	}
 	if c.StateAfter != nil {
 		compareState(t, "after forward", m, c.StateAfter, gradTol)
+	}
+}
+
+// compareIndices checks return_indices' int64 indices exactly.
+func compareIndices(t *testing.T, idx *torch.Tensor, shape []int64, want []int64) {
+	t.Helper()
+	if idx.DType() != torch.Int64 || !sameShape(idx.Shape(), shape) {
+		t.Fatalf("indices %v %v, PyTorch int64 %v", idx.DType(), idx.Shape(), shape)
+	}
+	got, err := idx.Int64s()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("indices %v, PyTorch %v", got, want)
+		}
 	}
 }
 
@@ -640,7 +701,7 @@ func TestFeedForwardFixtureCoversEveryLayer(t *testing.T) {
 		count[c.Type]++
 	}
 	for _, k := range []string{"BatchNorm1d", "BatchNorm2d", "GroupNorm", "LayerNorm", "Embedding", "Conv1d", "AvgPool2d",
-		"AdaptiveAvgPool2d", "MaxPool1d", "Flatten", "Unflatten", "Identity", "Upsample", "LeakyReLU", "Tanh", "GELU", "SiLU",
+		"AdaptiveAvgPool2d", "MaxPool1d", "MaxPool2d", "F.interpolate", "Flatten", "Unflatten", "Identity", "Upsample", "LeakyReLU", "Tanh", "GELU", "SiLU",
 		"ELU", "Softmax", "LogSoftmax", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "L1Loss", "SmoothL1Loss", "HuberLoss",
 		"KLDivLoss"} {
 		if count[k] == 0 {

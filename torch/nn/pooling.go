@@ -26,7 +26,8 @@ type MaxPool2d struct {
 	CeilMode                              bool
 }
 
-// NewMaxPool2d is nn.MaxPool2d(kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False);
+// NewMaxPool2d is nn.MaxPool2d(kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False)
+// (return_indices=True is ForwardWithIndices);
 // the seed's nn.MaxPool2d(2, 2) is NewMaxPool2d(2, nn.MaxPool2dOptions{Stride: 2}).
 func NewMaxPool2d(kernelSize int64, opts ...MaxPool2dOptions) *MaxPool2d {
 	m := bind(&MaxPool2d{})
@@ -88,7 +89,8 @@ type MaxPool1d struct {
 	CeilMode                              bool
 }
 
-// NewMaxPool1d is nn.MaxPool1d(kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False).
+// NewMaxPool1d is nn.MaxPool1d(kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False);
+// return_indices=True is ForwardWithIndices.
 func NewMaxPool1d(kernelSize int64, opts ...MaxPool1dOptions) *MaxPool1d {
 	m := bind(&MaxPool1d{})
 	o := options(&m.Base, "MaxPool1d", opts)
@@ -104,8 +106,19 @@ func (m *MaxPool1d) Forward(x *torch.Tensor) *torch.Tensor {
 	if e := m.forwardErr(); e != nil {
 		return e
 	}
-	return F.MaxPool1d(x, []int64{m.KernelSize}, F.MaxPoolOptions{Stride: []int64{m.Stride}, Padding: []int64{m.Padding},
-		Dilation: []int64{m.Dilation}, CeilMode: m.CeilMode})
+	return F.MaxPool1d(x, []int64{m.KernelSize}, m.pool())
+}
+
+// ForwardWithIndices is forward with return_indices=True: the output and the indices of the maxima.
+func (m *MaxPool1d) ForwardWithIndices(x *torch.Tensor) (*torch.Tensor, *torch.Tensor) {
+	if e := m.forwardErr(); e != nil {
+		return e, e
+	}
+	return F.MaxPool1dWithIndices(x, []int64{m.KernelSize}, m.pool())
+}
+
+func (m *MaxPool1d) pool() F.MaxPoolOptions {
+	return F.MaxPoolOptions{Stride: []int64{m.Stride}, Padding: []int64{m.Padding}, Dilation: []int64{m.Dilation}, CeilMode: m.CeilMode}
 }
 
 // ExtraRepr is _MaxPoolNd.extra_repr.

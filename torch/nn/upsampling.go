@@ -17,6 +17,9 @@ const (
 	UpsampleBilinear  = F.Bilinear
 	UpsampleBicubic   = F.Bicubic
 	UpsampleTrilinear = F.Trilinear
+	UpsampleArea      = F.Area
+	// UpsampleNearestExact is 'nearest-exact' (see F.NearestExact).
+	UpsampleNearestExact = F.NearestExact
 )
 
 // UpsampleOptions are nn.Upsample's keyword arguments: Size or ScaleFactor (one of them; one

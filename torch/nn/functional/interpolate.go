@@ -17,13 +17,17 @@ const (
 	Bicubic   InterpolateMode = "bicubic"
 	Trilinear InterpolateMode = "trilinear"
 	Area      InterpolateMode = "area"
+	// NearestExact is 'nearest-exact': nearest neighbours as PIL and scikit-image pick them
+	// (pixel centres, where Nearest floors the scaled index).
+	NearestExact InterpolateMode = "nearest-exact"
 )
 
 // InterpolateOptions are F.interpolate's keyword arguments. Exactly one of Size and ScaleFactor
 // is given; one element applies to every spatial dimension. AlignCorners (nil: None, that is
 // False for the linear modes) is only for linear, bilinear, bicubic and trilinear.
 // RecomputeScaleFactor computes the output size from the scale and then interpolates by sizes
-// alone. Antialias is not supported.
+// alone. Antialias (bilinear and bicubic, 4-D input only) applies PyTorch's anti-aliasing
+// filter when downsampling.
 type InterpolateOptions struct {
 	Size                 []int64
 	ScaleFactor          []float64
@@ -50,7 +54,7 @@ func Interpolate(input *torch.Tensor, opts ...InterpolateOptions) *torch.Tensor 
 		mode = Nearest
 	}
 	align := false
-	if mode == Nearest || mode == Area {
+	if mode == Nearest || mode == Area || mode == NearestExact {
 		if o.AlignCorners != nil {
 			return failf(name, "align_corners option can only be set with the interpolating modes: linear | bilinear | bicubic | trilinear")
 		}
@@ -90,8 +94,8 @@ func Interpolate(input *torch.Tensor, opts ...InterpolateOptions) *torch.Tensor 
 		}
 		scales = nil
 	}
-	if o.Antialias {
-		return failf(name, "antialias is not supported")
+	if o.Antialias && !((mode == Bilinear || mode == Bicubic) && dim == 2) {
+		return failf(name, "Anti-alias option is only supported for bilinear and bicubic modes")
 	}
 	switch {
 	case mode == Nearest && dim == 1:
@@ -100,6 +104,12 @@ func Interpolate(input *torch.Tensor, opts ...InterpolateOptions) *torch.Tensor 
 		return torch.UpsampleNearest2dVec(input, size, scales)
 	case mode == Nearest && dim == 3:
 		return torch.UpsampleNearest3dVec(input, size, scales)
+	case mode == NearestExact && dim == 1:
+		return torch.UpsampleNearestExact1dVec(input, size, scales)
+	case mode == NearestExact && dim == 2:
+		return torch.UpsampleNearestExact2dVec(input, size, scales)
+	case mode == NearestExact && dim == 3:
+		return torch.UpsampleNearestExact3dVec(input, size, scales)
 	case mode == Area && dim == 1:
 		return torch.AdaptiveAvgPool1d(input, size)
 	case mode == Area && dim == 2:
@@ -108,18 +118,22 @@ func Interpolate(input *torch.Tensor, opts ...InterpolateOptions) *torch.Tensor 
 		return torch.AdaptiveAvgPool3d(input, size)
 	case mode == Linear1d && dim == 1:
 		return torch.UpsampleLinear1dVec(input, size, align, scales)
+	case mode == Bilinear && dim == 2 && o.Antialias:
+		return torch.UpsampleBilinear2dAaVec(input, size, align, scales)
 	case mode == Bilinear && dim == 2:
 		return torch.UpsampleBilinear2dVec(input, size, align, scales)
+	case mode == Bicubic && dim == 2 && o.Antialias:
+		return torch.UpsampleBicubic2dAaVec(input, size, align, scales)
 	case mode == Bicubic && dim == 2:
 		return torch.UpsampleBicubic2dVec(input, size, align, scales)
 	case mode == Trilinear && dim == 3:
 		return torch.UpsampleTrilinear3dVec(input, size, align, scales)
 	}
-	switch mode {
-	case Nearest, Area, Linear1d, Bilinear, Bicubic, Trilinear:
-		return failf(name, "Got %dD input, but %s mode needs %dD input", len(shape), mode, map[InterpolateMode]int{Linear1d: 3, Bilinear: 4, Bicubic: 4, Trilinear: 5}[mode])
+	// PyTorch names the needed dimensions for the linear modes on 3-D to 5-D inputs only (not bicubic).
+	if need := map[InterpolateMode]int{Linear1d: 3, Bilinear: 4, Trilinear: 5}[mode]; need != 0 && dim <= 3 {
+		return failf(name, "Got %dD input, but %s mode needs %dD input", len(shape), mode, need)
 	}
-	return failf(name, "Input Error: Only 3D, 4D and 5D input Tensors supported (got %dD) for the modes: nearest | linear | bilinear | bicubic | trilinear | area (got %s)", len(shape), mode)
+	return failf(name, "Input Error: Only 3D, 4D and 5D input Tensors supported (got %dD) for the modes: nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact (got %s)", len(shape), mode)
 }
 
 // spread repeats a single value over n dimensions, as PyTorch does with an int size or scale.

@@ -18,6 +18,16 @@ func MaxPool1d(input *torch.Tensor, kernelSize []int64, opts ...MaxPoolOptions) 
 	return torch.MaxPool1d(input, kernelSize, torch.MaxPool1dOptions{Stride: o.Stride, Padding: o.Padding, Dilation: o.Dilation, CeilMode: o.CeilMode})
 }
 
+// MaxPool1dWithIndices is F.max_pool1d(..., return_indices=True): the output and the indices of
+// the maxima along the last dimension, as MaxUnpool1d takes them.
+func MaxPool1dWithIndices(input *torch.Tensor, kernelSize []int64, opts ...MaxPoolOptions) (*torch.Tensor, *torch.Tensor) {
+	o, err := options("max_pool1d", opts)
+	if err != nil {
+		return fail("max_pool1d", err), fail("max_pool1d", err)
+	}
+	return torch.MaxPool1dWithIndices(input, kernelSize, torch.MaxPool1dWithIndicesOptions{Stride: o.Stride, Padding: o.Padding, Dilation: o.Dilation, CeilMode: o.CeilMode})
+}
+
 // MaxPool2d is F.max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False).
 func MaxPool2d(input *torch.Tensor, kernelSize []int64, opts ...MaxPoolOptions) *torch.Tensor {
 	o, err := options("max_pool2d", opts)

@@ -8,7 +8,8 @@ torch/testdata/parity/gen.py covers Conv2d, ConvTranspose2d, Linear, MaxPool2d, 
 Dropout, MSELoss and CrossEntropyLoss; gen_rnn.py the recurrent and attention layers (with
 LayerNorm inside TransformerEncoder). This file covers every other layer and loss of torch/nn:
 BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm, Embedding, Conv1d, AvgPool2d, AdaptiveAvgPool2d,
-MaxPool1d, Flatten, Unflatten, Identity, Upsample, LeakyReLU, Tanh, GELU, SiLU, ELU, Softmax,
+MaxPool1d (MaxPool2d too with return_indices), Flatten, Unflatten, Identity, Upsample (and
+F.interpolate's antialias), LeakyReLU, Tanh, GELU, SiLU, ELU, Softmax,
 LogSoftmax, and NLLLoss, BCELoss, BCEWithLogitsLoss, L1Loss, SmoothL1Loss, HuberLoss, KLDivLoss.
 
 A det below is {"shape", "seed", "scale", "offset"?}: parity.det(shape, seed, scale) (Go's
@@ -28,7 +29,8 @@ Labels are {"shape", "seed", "classes"}: parity.det_labels(prod(shape), seed, cl
      "training": bool                        the mode of the recorded forward
      "clone_input"?: true                    forward(input.clone()): an in-place layer on a non-leaf
      "input": det + {"grad": [number]}  |  "indices": labels (Embedding; no gradient)
-     "output": {"shape", "values", "weight": det}
+     "output": {"shape", "values", "weight": det,
+                "indices"?: [int]}           the maxima's indices (return_indices=True)
      "param_grads": [[number] | null]        d loss / d param in "params" order; null: no grad
                                              (a frozen from_pretrained weight)
      "state_after"?: [{"name", "shape", "values"}]}   state_dict after the forward (BatchNorm's
@@ -119,9 +121,11 @@ def layer(name, kind, args, in_shape, seed, in_scale=1.0, training=False, warmup
     if pretrained is not None:
         emb = make(pretrained)
         m = nn.Embedding.from_pretrained(emb, freeze=pretrained["freeze"], **kwargs(args))
+    elif kind.startswith("F."):
+        m = Functional(getattr(nn.functional, kind[2:]), kwargs(args))
     else:
         m = getattr(nn, kind)(**kwargs(args))
-    case = {"name": name, "type": kind, "args": args, "manual_seed": seed, "repr": repr(m),
+    case = {"name": name, "type": kind, "args": args, "manual_seed": seed, "repr": "" if kind.startswith("F.") else repr(m),
             "state_dict": list(m.state_dict().keys()), "init": state(m)}
     if pretrained is not None:
         case["pretrained"] = pretrained
@@ -156,16 +160,33 @@ def layer(name, kind, args, in_shape, seed, in_scale=1.0, training=False, warmup
             warnings.filterwarnings("ignore", message="Using padding='same'")
             out = m(x.clone() if clone_input else x)
         case["input"] = s
+    out_indices = None
+    if isinstance(out, tuple):  # return_indices=True
+        out, out_indices = out
     w = dspec(out.shape, seed + 50, 1.0)
     if out.requires_grad:  # not for a frozen from_pretrained Embedding
         (out * make(w)).sum().backward()
     if indices is None:
         case["input"]["grad"] = flat(x.grad)
     case["output"] = {"shape": list(out.shape), "values": flat(out), "weight": w}
+    if out_indices is not None:
+        case["output"]["indices"] = [int(i) for i in out_indices.reshape(-1).tolist()]
     case["param_grads"] = [None if p.grad is None else flat(p.grad) for _, p in m.named_parameters()]
     if list(m.buffers()) or args.get("max_norm") is not None:
         case["state_after"] = state(m)
     return case
+
+
+class Functional(nn.Module):
+    """An nn.functional function with fixed keyword arguments, as a layer (no parameters; its
+    case records no repr)."""
+
+    def __init__(self, fn, args):
+        super().__init__()
+        self.fn, self.args = fn, args
+
+    def forward(self, x):
+        return self.fn(x, **self.args)
 
 
 def batchnorm_cases():
@@ -288,6 +309,12 @@ def pool_cases():
         layer("MaxPool1d_3_d2", "MaxPool1d", {"kernel_size": 3, "dilation": 2, "stride": 1}, [2, 3, 9], 1802),
         layer("MaxPool1d_2_ceil", "MaxPool1d", {"kernel_size": 2, "ceil_mode": True}, [2, 3, 9], 1803),
         layer("MaxPool1d_unbatched", "MaxPool1d", {"kernel_size": 2}, [3, 8], 1804),
+        layer("MaxPool1d_3_s2_indices", "MaxPool1d", {"kernel_size": 3, "stride": 2, "return_indices": True},
+              [2, 3, 9], 1805),
+        layer("MaxPool1d_unbatched_indices", "MaxPool1d", {"kernel_size": 2, "return_indices": True}, [3, 8], 1806),
+        layer("MaxPool2d_2_indices", "MaxPool2d", {"kernel_size": 2, "return_indices": True}, x4, 1810),
+        layer("MaxPool2d_3_s2_p1_ceil_indices", "MaxPool2d",
+              {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True, "return_indices": True}, [2, 2, 7, 7], 1811),
     ]
 
 
@@ -322,6 +349,22 @@ def upsample_cases():
         layer("Upsample_bicubic_x2", "Upsample", {"scale_factor": 2.0, "mode": "bicubic"}, x, 2010),
         layer("Upsample_bicubic_align", "Upsample", {"size": 5, "mode": "bicubic", "align_corners": True}, x, 2011),
         layer("Upsample_trilinear_x2", "Upsample", {"scale_factor": 2.0, "mode": "trilinear"}, [1, 1, 2, 2, 3], 2012),
+        layer("Upsample_nearest-exact_1d_x1.5", "Upsample", {"scale_factor": 1.5, "mode": "nearest-exact"},
+              [1, 2, 5], 2013),
+        layer("Upsample_nearest-exact_x1.7", "Upsample", {"scale_factor": 1.7, "mode": "nearest-exact"}, x, 2014),
+        layer("Upsample_nearest-exact_size_2x5", "Upsample", {"size": [2, 5], "mode": "nearest-exact"}, x, 2015),
+        layer("Upsample_nearest-exact_3d_x2", "Upsample", {"scale_factor": 2.0, "mode": "nearest-exact"},
+              [1, 1, 2, 2, 3], 2016),
+        layer("Upsample_area_size_2x2", "Upsample", {"size": [2, 2], "mode": "area"}, [1, 2, 5, 4], 2017),
+        layer("Upsample_area_x0.5", "Upsample", {"scale_factor": 0.5, "mode": "area"}, [1, 2, 5, 4], 2018),
+        layer("Upsample_area_1d_x0.6", "Upsample", {"scale_factor": 0.6, "mode": "area"}, [1, 2, 5], 2019),
+        # F.interpolate's antialias (not an nn.Upsample argument).
+        layer("interpolate_bilinear_aa_x0.4", "F.interpolate",
+              {"scale_factor": 0.4, "mode": "bilinear", "antialias": True}, [1, 2, 7, 6], 2020),
+        layer("interpolate_bicubic_aa_size_3x2", "F.interpolate",
+              {"size": [3, 2], "mode": "bicubic", "antialias": True}, [1, 2, 7, 6], 2021),
+        layer("interpolate_bilinear_aa_up_align", "F.interpolate",
+              {"size": [5, 4], "mode": "bilinear", "antialias": True, "align_corners": True}, x, 2022),
     ]
 
 
