@@ -7,6 +7,7 @@ import (
 	"math"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/aecifar/aecifar/torch"
@@ -133,6 +134,8 @@ type seqCase struct {
 	NoGrad     bool        `json:"no_grad"`
 	Outputs    []seqOutput `json:"outputs"`
 	ParamGrads []seqGrad   `json:"param_grads"`
+	// DrawsVersionDependent says why the values depend on how the libtorch version draws dropout.
+	DrawsVersionDependent string `json:"draws_version_dependent"`
 }
 
 type seqInitC struct {
@@ -287,7 +290,7 @@ func TestSequenceLayersMatchPyTorch(t *testing.T) {
 	for _, c := range f.Cases {
 		t.Run(c.Name, func(t *testing.T) {
 			before := torch.LiveTensors()
-			runSeqCase(t, c)
+			runSeqCase(t, c, f.TorchVersion)
 			if after := torch.LiveTensors(); after != before {
 				t.Errorf("%d live tensors after the case, %d before", after, before)
 			}
@@ -295,7 +298,11 @@ func TestSequenceLayersMatchPyTorch(t *testing.T) {
 	}
 }
 
-func runSeqCase(t *testing.T, c seqCase) {
+// runSeqCase runs one case. A case whose draws depend on the version (gen_rnn.py's DRAWS) has its
+// values compared only under the release of libtorch that wrote the fixture (1.13); under
+// another it runs forward and backward, checks the shapes and is skipped, saying why.
+func runSeqCase(t *testing.T, c seqCase, fixtureVersion string) {
+	values := c.DrawsVersionDependent == "" || sameRelease(torch.Version(), fixtureVersion)
 	m := buildSeq(t, c.Type, c.Args)
 	defer m.base.Drop()
 	m.base.Train(c.Training)
@@ -362,8 +369,10 @@ func runSeqCase(t *testing.T, c seqCase) {
 		if !sameShape(got.Shape(), want.Shape) {
 			t.Fatalf("%s: shape %v, PyTorch %v", want.Name, got.Shape(), want.Shape)
 		}
-		if err := parity.Compare(float32s(t, got), want.Values, forwardTol); err != nil {
-			t.Errorf("%s: %v", want.Name, err)
+		if values {
+			if err := parity.Compare(float32s(t, got), want.Values, forwardTol); err != nil {
+				t.Errorf("%s: %v", want.Name, err)
+			}
 		}
 		term := got.Mul(s.Attach(det(want.Weight))).Sum()
 		if loss == nil {
@@ -378,6 +387,10 @@ func runSeqCase(t *testing.T, c seqCase) {
 	if err := loss.Backward(); err != nil {
 		t.Fatal(err)
 	}
+	if !values {
+		t.Skipf("values not compared under libtorch %s (rnn.json is from %s): %s", torch.Version(), fixtureVersion,
+			c.DrawsVersionDependent)
+	}
 	for _, x := range c.Inputs {
 		if x.SameAs == "" {
 			compareGrad(t, x.Name, s.Attach(in[x.Name].Grad()), seqGrad{Values: x.Grad})
@@ -390,6 +403,18 @@ func runSeqCase(t *testing.T, c seqCase) {
 		}
 		compareGrad(t, named[i].Name, s.Attach(g), want)
 	}
+}
+
+// sameRelease reports whether two torch versions ("1.13.0a0", "1.13.1") share major and minor.
+func sameRelease(a, b string) bool {
+	release := func(v string) string {
+		parts := strings.SplitN(v, ".", 3)
+		if len(parts) < 2 {
+			return v
+		}
+		return parts[0] + "." + parts[1]
+	}
+	return release(a) == release(b)
 }
 
 func allZero(g seqGrad) bool {
