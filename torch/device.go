@@ -93,6 +93,16 @@ func CUDAIsAvailable() bool { return CUDADeviceCount() > 0 }
 // Version is the version of the libtorch the binary was built against.
 func Version() string { return csrc.TorchVersion() }
 
+// VersionAtLeast reports whether that libtorch is major.minor or later, for the few places where
+// torch.nn's behaviour changed between the versions this project builds against.
+func VersionAtLeast(major, minor int) bool {
+	var ma, mi int
+	if _, err := fmt.Sscanf(Version(), "%d.%d", &ma, &mi); err != nil {
+		return false
+	}
+	return ma > major || ma == major && mi >= minor
+}
+
 // ManualSeed seeds every generator (the CPU's and each CUDA device's), like torch.manual_seed. It
 // fails only when a CUDA device cannot be reached.
 func ManualSeed(seed uint64) error {

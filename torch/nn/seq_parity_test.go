@@ -136,6 +136,9 @@ type seqCase struct {
 	ParamGrads []seqGrad   `json:"param_grads"`
 	// DrawsVersionDependent says why the values depend on how the libtorch version draws dropout.
 	DrawsVersionDependent string `json:"draws_version_dependent"`
+	// NestedOutputLength is what TransformerEncoder's nested-tensor path padded the output to:
+	// "longest" (1.13) or "src" (2.1 on); see nestedOutputFor.
+	NestedOutputLength string `json:"nested_output_length"`
 }
 
 type seqInitC struct {
@@ -303,6 +306,7 @@ func TestSequenceLayersMatchPyTorch(t *testing.T) {
 // another it runs forward and backward, checks the shapes and is skipped, saying why.
 func runSeqCase(t *testing.T, c seqCase, fixtureVersion string) {
 	values := c.DrawsVersionDependent == "" || sameRelease(torch.Version(), fixtureVersion)
+	c.Outputs = nestedOutputFor(c)
 	m := buildSeq(t, c.Type, c.Args)
 	defer m.base.Drop()
 	m.base.Train(c.Training)
@@ -405,6 +409,43 @@ func runSeqCase(t *testing.T, c seqCase, fixtureVersion string) {
 	}
 }
 
+// nestedOutputFor is gen_rnn.py's adjust: the outputs of a case whose nested-tensor output was
+// padded under another libtorch's rule, turned into this one's (padded with zeros to src's length
+// from 2.1 on, cut to the longest sequence before).
+func nestedOutputFor(c seqCase) []seqOutput {
+	here := "longest"
+	if torch.VersionAtLeast(2, 1) {
+		here = "src"
+	}
+	if c.NestedOutputLength == "" || c.NestedOutputLength == here {
+		return c.Outputs
+	}
+	out, src, mask := c.Outputs[0], c.Inputs[0].Shape, c.Masks[0].Values
+	n, length, e := out.Shape[0], out.Shape[1], out.Shape[2]
+	to := src[1]
+	if here == "longest" {
+		to = 0
+		for i := int64(0); i < n; i++ {
+			kept := int64(0)
+			for k := int64(0); k < src[1]; k++ {
+				if mask[i*src[1]+k] == 0 {
+					kept++
+				}
+			}
+			to = max(to, kept)
+		}
+	}
+	values := make([]float64, 0, n*to*e)
+	for i := int64(0); i < n; i++ {
+		rows := out.Values[i*length*e : (i+1)*length*e]
+		values = append(values, rows[:min(length, to)*e]...)
+		values = append(values, make([]float64, max(to-length, 0)*e)...)
+	}
+	out.Shape, out.Values = []int64{n, to, e}, values
+	out.Weight.Shape = []int64{n, to, e}
+	return append([]seqOutput{out}, c.Outputs[1:]...)
+}
+
 // sameRelease reports whether two torch versions ("1.13.0a0", "1.13.1") share major and minor.
 func sameRelease(a, b string) bool {
 	release := func(v string) string {
@@ -480,5 +521,24 @@ func TestSequenceFixtureCoversEveryLayer(t *testing.T) {
 		if count[k] == 0 {
 			t.Errorf("no %s case in rnn.json (have %v)", k, kinds)
 		}
+	}
+}
+
+// TestNestedOutputFor checks the conversion between the two padding rules on a small case, in the
+// direction this libtorch needs.
+func TestNestedOutputFor(t *testing.T) {
+	// src (1, 3, 2) with its last position padded: 1.13 outputs (1, 2, 2), 2.1 on (1, 3, 2).
+	c := seqCase{Inputs: []seqInput{{DetTensor: parity.DetTensor{Shape: []int64{1, 3, 2}}}},
+		Masks: []seqMask{{Values: []float64{0, 0, 1}}}}
+	long := seqOutput{Shape: []int64{1, 2, 2}, Values: []float64{1, 2, 3, 4}, Weight: parity.DetTensor{Shape: []int64{1, 2, 2}}}
+	src := seqOutput{Shape: []int64{1, 3, 2}, Values: []float64{1, 2, 3, 4, 0, 0}, Weight: parity.DetTensor{Shape: []int64{1, 3, 2}}}
+	want := long
+	c.NestedOutputLength, c.Outputs = "src", []seqOutput{src}
+	if torch.VersionAtLeast(2, 1) {
+		c.NestedOutputLength, c.Outputs, want = "longest", []seqOutput{long}, src
+	}
+	got := nestedOutputFor(c)[0]
+	if fmt.Sprint(got.Shape, got.Values, got.Weight.Shape) != fmt.Sprint(want.Shape, want.Values, want.Weight.Shape) {
+		t.Errorf("got %v %v %v, want %v %v %v", got.Shape, got.Values, got.Weight.Shape, want.Shape, want.Values, want.Weight.Shape)
 	}
 }

@@ -222,10 +222,11 @@ type TransformerEncoderForwardOptions struct {
 // In eval mode without grad (torch.NoGrad, or no tensor requiring grad), with batch_first layers
 // (not norm_first), a padding mask with its padding at the end of each sequence and no mask,
 // PyTorch runs the layers on a nested tensor of the unpadded sequences and pads the result back
-// with zeros, to the length of the longest sequence. This does the same: the padded positions of
-// the output are zeros (before Norm), the sequence dimension is cut to the longest unpadded
-// sequence, and, as the nested tensor keeps only the positions where the mask is zero, a float
-// mask's non-zero entries count as padding.
+// with zeros: in 1.13 to the length of the longest sequence, from 2.1 on to src's length. This
+// does the same as the libtorch it runs on: the padded positions of the output are zeros (before
+// Norm), under 1.13 the sequence dimension is cut to the longest unpadded sequence, and, as the
+// nested tensor keeps only the positions where the mask is zero, a float mask's non-zero entries
+// count as padding.
 func (e *TransformerEncoder) Forward(src *torch.Tensor, opts ...TransformerEncoderForwardOptions) *torch.Tensor {
 	if err := e.Err(); err != nil {
 		return torch.FromError(err)
@@ -262,9 +263,12 @@ func (e *TransformerEncoder) Forward(src *torch.Tensor, opts ...TransformerEncod
 	}
 	if padding != nil {
 		// to_padded_tensor(0.): zeros where the nested tensor had no element, as long as the
-		// longest sequence.
+		// longest sequence; from 2.1 on (pytorch/pytorch#100650) to_padded_tensor(0., src.size()).
 		perFeature := padding.Unsqueeze(-1)
-		output = output.MaskedFill(perFeature, 0.0).Narrow(1, 0, longest)
+		output = output.MaskedFill(perFeature, 0.0)
+		if !torch.VersionAtLeast(2, 1) {
+			output = output.Narrow(1, 0, longest)
+		}
 		perFeature.Drop()
 	}
 	if e.Norm != nil {
