@@ -203,24 +203,23 @@ func run(t *testing.T, s *torch.Scope, c initCase) (x, r *torch.Tensor, next []f
 }
 
 // TestInitMatchesPyTorch runs every initialiser right after the seed PyTorch used and compares the
-// tensor with PyTorch's, and torch.rand(3) drawn afterwards with PyTorch's, so that the Go function
-// also drew as many random numbers. Both draw from libtorch's generator with the same kernels (the
-// bounds, means and standard deviations are computed in float64 exactly as init.py does), so the
-// values are expected bit for bit: the first values exactly, and the float64 sums within 1e-12 of
-// the sum of magnitudes, as Python sums in another order. orthogonal_ alone is held to 1e-6 of
-// the largest magnitude: its values come from LAPACK's QR decomposition, not from the generator,
-// and gen.py runs it on one thread while a test may run on several. (It matched bit for bit when
-// this test was written.)
+// tensor with PyTorch's, and torch.rand(3) drawn afterwards with PyTorch's, exactly, so that the Go
+// function also drew as many random numbers. Both draw from libtorch's generator with the same
+// kernels (the bounds, means and standard deviations are computed in float64 exactly as init.py
+// does): on the machine and release that wrote init.json the values match bit for bit. Elsewhere
+// the transcendental kernels may round an ulp apart: measured, trunc_normal_'s erfinv under
+// libtorch 2.6 moves values by up to 4.8e-7 of 3, and the vectorised kernels differ by CPU
+// capability. So the values are held to 1e-6 of the largest magnitude and the sums to 1e-6 of the
+// sum of magnitudes or squares: far below what a wrong mean, bound or gain would move. orthogonal_,
+// whose values come from LAPACK's QR decomposition (gen.py runs it on one thread, a test may run
+// on several), has the same tolerance.
 func TestInitMatchesPyTorch(t *testing.T) {
 	f := loadInit(t)
+	const tol = 1e-6
 	for _, c := range f.Cases {
 		t.Run(c.Name, func(t *testing.T) {
 			if c.Values == nil {
 				t.Fatal("no values recorded")
-			}
-			tol := 0.0
-			if c.Fn == "orthogonal_" {
-				tol = 1e-6
 			}
 			torch.WithScope(func(s *torch.Scope) {
 				x, r, next := run(t, s, c)
@@ -242,7 +241,7 @@ func TestInitMatchesPyTorch(t *testing.T) {
 						zeros++
 					}
 				}
-				if !(math.Abs(weighted-c.Weighted) <= max(tol, 1e-12)*c.WeightedAbs) {
+				if !(math.Abs(weighted-c.Weighted) <= tol*c.WeightedAbs) {
 					t.Errorf("sum of (i+1) * value[i]: got %v, PyTorch %v (values in other places)", weighted, c.Weighted)
 				}
 				if zeros != c.Zeros {
