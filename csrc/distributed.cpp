@@ -2,10 +2,11 @@
 // so that Go ranks speak c10d's protocols and join one group with Python's.
 //
 // ProcessGroupGloo.hpp declares nothing unless USE_C10D_GLOO is defined, and includes Gloo's headers
-// (Debian: libgloo-dev); the class names and the start-up sequence package torch/distributed repeats
-// are those of libtorch 1.13. The shim is therefore compiled only where both headers exist and
-// libtorch is 1.13, and not under the build tag aecifar_noc10d (distributed_off.go defines
-// AECIFAR_NO_C10D); otherwise every function reports why.
+// (Debian: libgloo-dev). The classes it uses keep their names and signatures from libtorch 1.13 to
+// 2.x (built and tested against 1.13 and 2.6); package torch/distributed repeats the start-up
+// sequence of the release it runs on. The shim is therefore compiled only where both headers exist
+// and libtorch is 1.13 or 2.x, and not under the build tag aecifar_noc10d (distributed_off.go
+// defines AECIFAR_NO_C10D); otherwise every function reports why.
 #include "distributed.h"
 
 #include "try.h"
@@ -13,8 +14,8 @@
 #include <torch/version.h>
 
 #if !defined(AECIFAR_NO_C10D) && __has_include(<gloo/config.h>) &&                                          \
-    __has_include(<torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>) && TORCH_VERSION_MAJOR == 1 &&         \
-    TORCH_VERSION_MINOR == 13
+    __has_include(<torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>) &&                                       \
+    ((TORCH_VERSION_MAJOR == 1 && TORCH_VERSION_MINOR == 13) || TORCH_VERSION_MAJOR == 2)
 #define AECIFAR_C10D 1
 #endif
 
@@ -294,8 +295,8 @@ char *unavailable() {
   return strdup("distributed: Gloo's headers (<gloo/config.h>) are missing: install libgloo-dev (make deps) and "
                 "rebuild");
 #else
-  return strdup("distributed: the c10d shim is pinned to libtorch 1.13's start-up sequence; this is libtorch " CSRC_STR(
-      TORCH_VERSION_MAJOR) "." CSRC_STR(TORCH_VERSION_MINOR));
+  return strdup("distributed: the c10d shim is built for libtorch 1.13 and 2.x (their c10d classes and start-up "
+                "sequences); this is libtorch " CSRC_STR(TORCH_VERSION_MAJOR) "." CSRC_STR(TORCH_VERSION_MINOR));
 #endif
 }
 

@@ -4,8 +4,8 @@
 // crosses this boundary.
 //
 // The shim is compiled in only where the libtorch headers declare c10d's Gloo process group (which on
-// Debian needs libgloo-dev's <gloo/...> headers) and libtorch is the version its start-up sequence is
-// pinned to (1.13, see torch/distributed); the build tag aecifar_noc10d leaves it out. Where it is
+// Debian needs libgloo-dev's <gloo/...> headers) and libtorch is one whose classes it was built
+// against (1.13 or 2.x, see torch/distributed); the build tag aecifar_noc10d leaves it out. Where it is
 // left out, csrc_dist_available says why and every other function returns that reason.
 #ifndef AECIFAR_CSRC_DISTRIBUTED_H
 #define AECIFAR_CSRC_DISTRIBUTED_H

@@ -11,15 +11,17 @@
 //
 // # Rendezvous
 //
-// InitProcessGroup repeats init_process_group's start-up sequence of PyTorch 1.13 step by step, since
-// a Python peer expects every key it reads: a TCPStore (the server on rank 0; under torchrun, a client
-// of the launcher's store under the prefix /worker/attempt_<TORCHELASTIC_RESTART_COUNT>), its timeout
-// set to the group's; PrefixStore("default_pg"); the group's ProcessGroupGloo on
-// PrefixStore("0") of it; the store-based barrier (add "store_based_barrier_key:1", poll until it
-// reaches the world size); setSequenceNumberForGroup. That sequence is a Python implementation
-// detail, so csrc compiles the shim only against libtorch 1.13 (the test with a Python rank checks
-// it against the installed torch). Gloo's device is Python's: one per interface named in
-// GLOO_SOCKET_IFNAME, else this host's name, falling back to loopback.
+// InitProcessGroup repeats init_process_group's start-up sequence step by step, since a Python peer
+// expects every key it reads: a TCPStore (the server on rank 0; under torchrun, a client of the
+// launcher's store under the prefix /worker/attempt_<TORCHELASTIC_RESTART_COUNT>), its timeout set
+// to the group's; PrefixStore("default_pg"); then the group's ProcessGroupGloo, its store-based
+// barrier and setSequenceNumberForGroup as the running libtorch's release does them (startupOf):
+// PyTorch 1.13 gives Gloo PrefixStore("0") and always runs the barrier, 2.x nests PrefixStore("0/")
+// and PrefixStore("cpu/") and runs it only under TORCH_DIST_INIT_BARRIER=1. That sequence is a
+// Python implementation detail, so csrc compiles the shim only against libtorch 1.13 and 2.x, and
+// the test with a Python rank checks it against the installed torch (run on 1.13 and 2.6). Gloo's
+// device is Python's: one per interface named in GLOO_SOCKET_IFNAME, else this host's name, falling
+// back to loopback.
 //
 // # Errors and time
 //
@@ -431,32 +433,77 @@ func newDefaultGroup(backend Backend, o InitOptions, getenv func(string) string)
 		return fail("store", err)
 	}
 	pg.stores = append(pg.stores, defaultStore)
-	groupStore, err := csrc.NewPrefixStore("0", defaultStore)
-	if err != nil {
-		return fail("store", err)
+	seq := startupOf(torch.VersionAtLeast(2, 0), getenv)
+	groupStore := defaultStore
+	for _, prefix := range seq.prefixes {
+		if groupStore, err = csrc.NewPrefixStore(prefix, groupStore); err != nil {
+			return fail("store", err)
+		}
+		pg.stores = append(pg.stores, groupStore)
 	}
-	pg.stores = append(pg.stores, groupStore)
 	if pg.g, err = csrc.NewGlooGroup(groupStore, rv.rank, rv.world, getenv("GLOO_SOCKET_IFNAME"), "", ms); err != nil {
 		return fail("ProcessGroupGloo", err)
 	}
-	if err := storeBarrier(defaultStore, "store_based_barrier_key:1", rv.world, deadline); err != nil {
-		return fail("store based barrier", err)
+	if seq.sequenceFirst {
+		if err := pg.g.SetSequenceNumber(); err != nil {
+			return fail("sequence number", err)
+		}
+	}
+	if seq.barrierKey != "" {
+		if err := storeBarrier(defaultStore, seq.barrierKey, seq.lastWorker, rv.world, deadline); err != nil {
+			return fail("store based barrier", err)
+		}
 	}
 	if err := store.SetTimeout(ms); err != nil {
 		return fail("store timeout", err)
 	}
-	if err := pg.g.SetSequenceNumber(); err != nil {
-		return fail("sequence number", err)
+	if !seq.sequenceFirst {
+		if err := pg.g.SetSequenceNumber(); err != nil {
+			return fail("sequence number", err)
+		}
 	}
 	return pg, nil
 }
 
+// startup is the part of init_process_group's start-up sequence that changed between PyTorch
+// releases, after the rendezvous store and its PrefixStore("default_pg").
+type startup struct {
+	prefixes      []string // the PrefixStores, outermost first, of the store ProcessGroupGloo gets
+	sequenceFirst bool     // setSequenceNumberForGroup before the barrier, not after
+	barrierKey    string   // the store-based barrier's key in the "default_pg" store; "" for none
+	lastWorker    bool     // the barrier's last rank sets barrierKey+":last_worker"
+}
+
+// startupOf is the sequence of PyTorch 1.13 or, when v2 is true, of 2.x. 1.13's
+// _new_process_group_helper gives Gloo PrefixStore("0") (the group's name) and init_process_group
+// then counts every rank in at "store_based_barrier_key:1" before setting the sequence number. 2.x
+// (read from 2.6's distributed_c10d.py, checked against Python 2.6) nests PrefixStore("0/") and
+// the device's PrefixStore("cpu/"), sets the sequence number as it creates the backend, and runs the
+// barrier only when TORCH_DIST_INIT_BARRIER is 1, at "store_based_barrier_key:0" with a
+// last_worker key.
+func startupOf(v2 bool, getenv func(string) string) startup {
+	if !v2 {
+		return startup{prefixes: []string{"0"}, barrierKey: "store_based_barrier_key:1"}
+	}
+	s := startup{prefixes: []string{"0/", "cpu/"}, sequenceFirst: true}
+	if n, err := strconv.Atoi(getenv("TORCH_DIST_INIT_BARRIER")); err == nil && n == 1 {
+		s.barrierKey, s.lastWorker = "store_based_barrier_key:0", true
+	}
+	return s
+}
+
 // storeBarrier is distributed_c10d's _store_based_barrier: count in, then poll every 10 ms until
-// every rank has.
-func storeBarrier(s *csrc.DistStore, key string, world int, deadline time.Time) error {
+// every rank has. With lastWorker (2.x), the rank that completes the count sets key:last_worker,
+// which Python's ranks wait for instead of polling.
+func storeBarrier(s *csrc.DistStore, key string, lastWorker bool, world int, deadline time.Time) error {
 	n, err := s.Add(key, 1)
 	if err != nil {
 		return err
+	}
+	if lastWorker && n == int64(world) {
+		if err := s.Set(key+":last_worker", []byte("1")); err != nil {
+			return err
+		}
 	}
 	for n != int64(world) {
 		if time.Now().After(deadline) {
