@@ -109,6 +109,28 @@ std::vector<std::string> split(const std::string &s, char sep) {
 
 void wait(const c10::intrusive_ptr<c10d::Work> &w) { w->wait(); }
 
+// newTCPStore makes the store with libuv's backend when asked and built in, else the classic one.
+// libtorch has no exported way to ask whether libuv is built in (detail::
+// is_libuv_tcpstore_backend_available is internal), so its refusal is what says so.
+c10::intrusive_ptr<c10d::TCPStore> newTCPStore(const char *host, c10d::TCPStoreOptions opts, bool libuv) {
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+  opts.useLibUV = libuv;
+  if (libuv) {
+    try {
+      return c10::make_intrusive<c10d::TCPStore>(std::string(host), opts);
+    } catch (const std::exception &e) {
+      if (std::string(e.what()).find("without libuv support") == std::string::npos) {
+        throw;
+      }
+      opts.useLibUV = false;
+    }
+  }
+#else
+  (void)libuv;
+#endif
+  return c10::make_intrusive<c10d::TCPStore>(std::string(host), opts);
+}
+
 } // namespace
 
 extern "C" {
@@ -116,7 +138,7 @@ extern "C" {
 char *csrc_dist_available(void) { return nullptr; }
 
 char *csrc_dist_tcp_store_new(const char *host, int port, int world_size, int is_server, int wait_workers,
-                              int64_t timeout_ms, csrc_dist_store *out) {
+                              int use_libuv, int64_t timeout_ms, csrc_dist_store *out) {
   CSRC_TRY({
     c10d::TCPStoreOptions opts;
     opts.port = static_cast<std::uint16_t>(port);
@@ -128,7 +150,7 @@ char *csrc_dist_tcp_store_new(const char *host, int port, int world_size, int is
     // timeout, leaving the next step to time out again: the server waits here instead, and fails.
     opts.waitWorkers = wait_workers != 0 && !opts.isServer;
     opts.timeout = ms(timeout_ms);
-    auto tcp = c10::make_intrusive<c10d::TCPStore>(std::string(host), opts);
+    auto tcp = newTCPStore(host, opts, use_libuv != 0);
     if (wait_workers != 0 && opts.isServer) {
       // waitForWorkers returns once every worker has counted in, or once the whole seconds elapsed
       // exceed the store's timeout (it truncates to seconds: a 2 s timeout ends after 3 s). Its
@@ -305,7 +327,9 @@ char *unavailable() {
 extern "C" {
 
 char *csrc_dist_available(void) { return unavailable(); }
-char *csrc_dist_tcp_store_new(const char *, int, int, int, int, int64_t, csrc_dist_store *) { return unavailable(); }
+char *csrc_dist_tcp_store_new(const char *, int, int, int, int, int, int64_t, csrc_dist_store *) {
+  return unavailable();
+}
 char *csrc_dist_tcp_store_port(csrc_dist_store, int *) { return unavailable(); }
 char *csrc_dist_prefix_store_new(const char *, csrc_dist_store, csrc_dist_store *) { return unavailable(); }
 char *csrc_dist_store_add(csrc_dist_store, const char *, int64_t, int64_t *) { return unavailable(); }

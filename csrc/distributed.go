@@ -27,14 +27,15 @@ const (
 // DistAvailable is nil when this binary has the c10d shim, else why it has not.
 func DistAvailable() error { return errorFrom(C.csrc_dist_available()) }
 
-// NewTCPStore is c10d::TCPStore(host, {port, isServer, numWorkers, waitWorkers, timeout}); a
-// worldSize of 0 leaves numWorkers unset.
-func NewTCPStore(host string, port, worldSize int, isServer, waitWorkers bool, timeoutMS int64) (*DistStore, error) {
+// NewTCPStore is c10d::TCPStore(host, {port, isServer, numWorkers, waitWorkers, useLibUV,
+// timeout}); a worldSize of 0 leaves numWorkers unset. useLibUV falls back to the classic backend
+// where libtorch lacks libuv (see distributed.h).
+func NewTCPStore(host string, port, worldSize int, isServer, waitWorkers, useLibUV bool, timeoutMS int64) (*DistStore, error) {
 	h := C.CString(host)
 	defer C.free(unsafe.Pointer(h))
 	var p C.csrc_dist_store
 	if err := errorFrom(C.csrc_dist_tcp_store_new(h, C.int(port), C.int(worldSize), cbool(isServer), cbool(waitWorkers),
-		C.int64_t(timeoutMS), &p)); err != nil {
+		cbool(useLibUV), C.int64_t(timeoutMS), &p)); err != nil {
 		return nil, err
 	}
 	return &DistStore{p}, nil

@@ -27,9 +27,12 @@ char *csrc_dist_available(void);
 // A TCPStore on host:port, as Python's TCPStore(host, port, world_size, is_server, timeout,
 // wait_for_workers): the server listens on port (0 picks a free one, read it with
 // csrc_dist_tcp_store_port); with wait_workers, every store counts itself in and the server waits
-// until world_size have, failing after timeout_ms (TCPStore itself would go on silently).
+// until world_size have, failing after timeout_ms (TCPStore itself would go on silently). use_libuv
+// asks for libuv's event loop (TCPStoreOptions.useLibUV, from libtorch 2.4): where this libtorch was
+// built without libuv (Debian 13's), the classic backend serves instead, which speaks the same
+// protocol; before 2.4 it is ignored.
 char *csrc_dist_tcp_store_new(const char *host, int port, int world_size, int is_server, int wait_workers,
-                              int64_t timeout_ms, csrc_dist_store *out);
+                              int use_libuv, int64_t timeout_ms, csrc_dist_store *out);
 char *csrc_dist_tcp_store_port(csrc_dist_store s, int *port);
 // PrefixStore(prefix, base): keys become prefix + "/" + key; base stays owned by the caller.
 char *csrc_dist_prefix_store_new(const char *prefix, csrc_dist_store base, csrc_dist_store *out);

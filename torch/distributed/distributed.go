@@ -408,7 +408,7 @@ func newDefaultGroup(backend Backend, o InitOptions, getenv func(string) string)
 	// rendezvous.py's _create_c10d_store.
 	var store *csrc.DistStore
 	if getenv("TORCHELASTIC_USE_AGENT_STORE") == "True" {
-		tcp, err := csrc.NewTCPStore(rv.host, rv.port, rv.world, false, true, ms)
+		tcp, err := csrc.NewTCPStore(rv.host, rv.port, rv.world, false, true, useLibUV(getenv), ms)
 		if err != nil {
 			return fail("connecting to torchrun's store", err)
 		}
@@ -417,7 +417,7 @@ func newDefaultGroup(backend Backend, o InitOptions, getenv func(string) string)
 			return fail("store", err)
 		}
 	} else {
-		tcp, err := csrc.NewTCPStore(rv.host, rv.port, rv.world, rv.rank == 0, true, ms)
+		tcp, err := csrc.NewTCPStore(rv.host, rv.port, rv.world, rv.rank == 0, true, useLibUV(getenv), ms)
 		if err != nil {
 			return fail("TCPStore", err)
 		}
@@ -463,6 +463,15 @@ func newDefaultGroup(backend Backend, o InitOptions, getenv func(string) string)
 		}
 	}
 	return pg, nil
+}
+
+// useLibUV is rendezvous.py's choice of the TCPStore's backend: libuv unless USE_LIBUV is other than
+// "1" (the init method's ?use_libuv= query is not read). Python's rendezvous fails where libtorch
+// lacks libuv (Debian 13's: run torchrun and Python ranks there with USE_LIBUV=0); csrc's store
+// falls back to the classic backend, which speaks the same protocol.
+func useLibUV(getenv func(string) string) bool {
+	v := getenv("USE_LIBUV")
+	return v == "" || v == "1"
 }
 
 // startup is the part of init_process_group's start-up sequence that changed between PyTorch

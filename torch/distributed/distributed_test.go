@@ -247,6 +247,9 @@ func runRanks(t *testing.T, timeout, limit time.Duration, ranks []*rank) {
 		var cmd *exec.Cmd
 		if r.python != "" {
 			cmd = exec.CommandContext(ctx, r.python, peer)
+			// Python's rendezvous asks for libuv's TCPStore from 2.4 and fails where torch lacks
+			// it (Debian 13's); the classic backend speaks the same protocol.
+			cmd.Env = append(cmd.Env, "USE_LIBUV=0")
 			cmd.Dir = t.TempDir() // in the repository, `import torch` would find the Go package torch/
 		} else {
 			cmd = exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
@@ -364,7 +367,10 @@ func TestTorchrun(t *testing.T) {
 		"--master_addr", "127.0.0.1", "--master_port", strconv.Itoa(freePort(t)), "--redirects", "1", "--tee", "1",
 		os.Args[0], "-test.run=^$")
 	cmd.Dir = t.TempDir()
-	cmd.Env = append(os.Environ(), workerEnv+"=collectives", "GLOO_SOCKET_IFNAME=lo", "AECIFAR_DIST_TIMEOUT_MS=30000")
+	// USE_LIBUV=0: torchrun's store asks for libuv from 2.4 and fails where torch lacks it (Debian
+	// 13's). The Go workers inherit it; without it they would fall back on their own.
+	cmd.Env = append(os.Environ(), workerEnv+"=collectives", "GLOO_SOCKET_IFNAME=lo", "AECIFAR_DIST_TIMEOUT_MS=30000",
+		"USE_LIBUV=0")
 	cmd.WaitDelay = time.Second
 	out, err := cmd.CombinedOutput()
 	if err != nil || !bytes.Contains(out, []byte("[default0]:ok")) || !bytes.Contains(out, []byte("[default1]:ok")) {
