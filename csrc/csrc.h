@@ -48,6 +48,16 @@ char *csrc_pinned_from(const void *data, int64_t nbytes, const int64_t *shape, i
 // Frees a tensor handle that csrc allocated (the same as gotch's at_free).
 void csrc_tensor_free(csrc_tensor t);
 
+// torch.autograd.grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused)
+// (autograd.cpp): results[i] receives the gradient of inputs[i], NULL for an unused input when
+// allow_unused. grad_outputs may be NULL, or hold NULL entries (PyTorch's None).
+char *csrc_autograd_grad(csrc_tensor *outputs, csrc_tensor *grad_outputs, int n_outputs, csrc_tensor *inputs,
+                         int n_inputs, csrc_tensor *results, int retain_graph, int create_graph,
+                         int allow_unused);
+
+// tensor.grad = grad (NULL: None), with the checks of Python's setter: same dtype, device and size.
+char *csrc_set_grad(csrc_tensor t, csrc_tensor grad);
+
 // optimizer.zero_grad(set_to_none): each parameter's gradient is set to none, or zeroed in place.
 char *csrc_zero_grad(csrc_tensor *params, int n, int set_to_none);
 

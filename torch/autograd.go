@@ -3,6 +3,9 @@ package torch
 import (
 	"fmt"
 	"runtime"
+	"unsafe"
+
+	"github.com/aecifar/aecifar/csrc"
 
 	lib "github.com/sugarme/gotch/libtch"
 )
@@ -35,6 +38,28 @@ func (t *Tensor) Grad() *Tensor {
 		return nil
 	}
 	return g
+}
+
+// SetGrad is `tensor.grad = grad`: t's gradient becomes grad itself, not a copy (t.Grad() then
+// returns a handle on the same tensor), with the checks of Python's setter: grad has t's dtype,
+// device and shape, and is not t. A nil grad is `tensor.grad = None`. A gradient that requires
+// grad (from autograd.Grad with CreateGraph) keeps its graph, which a differentiable optimizer step
+// extends.
+func (t *Tensor) SetGrad(grad *Tensor) error {
+	if err := inputErr("grad", t); err != nil {
+		return err
+	}
+	var h unsafe.Pointer
+	if grad != nil {
+		if err := inputErr("grad", grad); err != nil {
+			return err
+		}
+		h = grad.Handle()
+	}
+	if err := csrc.SetGrad(t.Handle(), h); err != nil {
+		return fmt.Errorf("torch.grad: %w", err)
+	}
+	return nil
 }
 
 // NoGrad runs f with gradient recording off, like `with torch.no_grad():`. libtorch's grad mode is
