@@ -3,8 +3,11 @@
 //   - csrc.h / csrc.cpp: libtorch's version, seeding, threads, RNG state, pinned host tensors,
 //     the host allocator's tuning;
 //   - csrc.h / optim.cpp: optimizer steps (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, each
-//     single-tensor and foreach; Adam's and AdamW's capturable), and the C library's cos, pow and
-//     log for learning-rate schedules;
+//     single-tensor and foreach; Adam's and AdamW's capturable; SGD's, Adam's and RMSprop's
+//     differentiable; Adam's fused), and the C library's cos, pow and log for learning-rate
+//     schedules;
+//   - csrc.h / autograd.cpp: torch.autograd.grad and the tensor.grad setter (package torch/autograd,
+//     Tensor.SetGrad);
 //   - augment.h / augment.cpp: the seed's augmentation as one affine resampling per image, on the
 //     images' device (package torch/vision/transforms/fused);
 //   - cuda.h / cuda.cpp: CUDA graphs, side streams, synchronisation and the caching allocator's

@@ -70,15 +70,29 @@ char *csrc_zero_grad(csrc_tensor *params, int n, int set_to_none);
 
 // SGD: bufs[i] is parameter i's momentum buffer, allocated only when momentum != 0.
 char *csrc_sgd_step(csrc_tensor *params, csrc_tensor *bufs, int n, double lr, double momentum,
-                    double dampening, double weight_decay, int nesterov, int maximize, int foreach);
+                    double dampening, double weight_decay, int nesterov, int maximize, int foreach,
+                    int differentiable);
 
 // Adam (L2 weight decay added to the gradient) and AdamW (decoupled weight decay), single-tensor.
+// With capturable or differentiable, step_tensors[i] is parameter i's step as a float32 scalar
+// (allocated on its first step from steps[i]; on its device when capturable, else on the CPU) and
+// the bias corrections are tensor arithmetic; differentiable runs the step with grad mode on, so
+// that autograd records it (the parameters must then not be leaves that require grad).
 char *csrc_adam_step(csrc_tensor *params, csrc_tensor *exp_avgs, csrc_tensor *exp_avg_sqs,
-                     csrc_tensor *max_exp_avg_sqs, int64_t *steps, int n, double lr, double beta1,
-                     double beta2, double eps, double weight_decay, int amsgrad, int maximize);
+                     csrc_tensor *max_exp_avg_sqs, int64_t *steps, csrc_tensor *step_tensors, int n, double lr,
+                     double beta1, double beta2, double eps, double weight_decay, int amsgrad, int maximize,
+                     int capturable, int differentiable);
 char *csrc_adamw_step(csrc_tensor *params, csrc_tensor *exp_avgs, csrc_tensor *exp_avg_sqs,
-                      csrc_tensor *max_exp_avg_sqs, int64_t *steps, int n, double lr, double beta1,
-                      double beta2, double eps, double weight_decay, int amsgrad, int maximize);
+                      csrc_tensor *max_exp_avg_sqs, int64_t *steps, csrc_tensor *step_tensors, int n, double lr,
+                      double beta1, double beta2, double eps, double weight_decay, int amsgrad, int maximize,
+                      int capturable);
+
+// Adam, fused: one _fused_adam_ kernel per device and dtype; step_tensors[i] is parameter i's step
+// as a float32 scalar on its device.
+char *csrc_adam_fused_step(csrc_tensor *params, csrc_tensor *exp_avgs, csrc_tensor *exp_avg_sqs,
+                           csrc_tensor *max_exp_avg_sqs, int64_t *steps, csrc_tensor *step_tensors, int n,
+                           double lr, double beta1, double beta2, double eps, double weight_decay, int amsgrad,
+                           int maximize);
 
 // Adam and AdamW, multi-tensor. With capturable, each parameter's step also lives on its device as
 // a float32 scalar (step_tensors[i], allocated on its first step from steps[i]) and the bias
@@ -97,7 +111,7 @@ char *csrc_adamw_foreach_step(csrc_tensor *params, csrc_tensor *exp_avgs, csrc_t
 char *csrc_rmsprop_step(csrc_tensor *params, csrc_tensor *square_avgs, csrc_tensor *momentum_bufs,
                         csrc_tensor *grad_avgs, int64_t *steps, int n, double lr, double alpha,
                         double eps, double weight_decay, double momentum, int centered, int maximize,
-                        int foreach);
+                        int foreach, int differentiable);
 
 // Adagrad: csrc_adagrad_init fills each NULL sums[i] with initial_accumulator_value, as
 // torch.optim.Adagrad's constructor does.

@@ -65,11 +65,18 @@ static float f32(float x) {
 
 // Adam and AdamW differ only in the weight decay: Adam's is L2, added to the gradient; AdamW's is
 // decoupled, the parameter shrunk by lr*weight_decay before the update.
+//
+// With capturable or differentiable, the single-tensor step keeps each step count as a float32
+// scalar tensor (step_tensors[i]: on the parameter's device when capturable, else on the CPU, as
+// PyTorch's state['step']) and computes the bias corrections from it as tensors, so that a CUDA
+// graph replays them right, or so that autograd sees every operation; otherwise they are computed
+// on the host in double precision, as PyTorch 1.13 does.
 static void adam_single(csrc_tensor *params, csrc_tensor *exp_avgs, csrc_tensor *exp_avg_sqs,
-                        csrc_tensor *max_exp_avg_sqs, int64_t *steps, int n, double lr, double beta1,
-                        double beta2, double eps, double weight_decay, int amsgrad, int maximize,
-                        bool decoupled) {
-  at::NoGradGuard no_grad;
+                        csrc_tensor *max_exp_avg_sqs, int64_t *steps, csrc_tensor *step_tensors, int n,
+                        double lr, double beta1, double beta2, double eps, double weight_decay, int amsgrad,
+                        int maximize, int capturable, int differentiable, bool decoupled) {
+  // PyTorch's _use_grad_for_differentiable: grad mode on for a differentiable step, off otherwise.
+  at::AutoGradMode grad_mode(differentiable != 0);
   for (int i = 0; i < n; i++) {
     at::Tensor &p = T(params[i]);
     if (!p.grad().defined()) continue; // PyTorch skips parameters without a gradient
@@ -78,10 +85,17 @@ static void adam_single(csrc_tensor *params, csrc_tensor *exp_avgs, csrc_tensor 
       exp_avg_sqs[i] = new_zeros(p);
     }
     if (amsgrad && max_exp_avg_sqs[i] == nullptr) max_exp_avg_sqs[i] = new_zeros(p);
+    bool tensor_step = capturable || differentiable;
+    if (tensor_step && step_tensors[i] == nullptr) {
+      at::TensorOptions where = at::TensorOptions().dtype(at::kFloat);
+      if (capturable) where = where.device(p.device());
+      step_tensors[i] = new at::Tensor(at::full({}, double(steps[i]), where));
+    }
     at::Tensor &exp_avg = T(exp_avgs[i]);
     at::Tensor &exp_avg_sq = T(exp_avg_sqs[i]);
     at::Tensor grad = signed_grad(p, maximize);
     int64_t step = ++steps[i];
+    if (tensor_step) T(step_tensors[i]).add_(1);
     if (decoupled) {
       p.mul_(1 - lr * weight_decay);
     } else if (weight_decay != 0) {
@@ -89,6 +103,27 @@ static void adam_single(csrc_tensor *params, csrc_tensor *exp_avgs, csrc_tensor 
     }
     exp_avg.mul_(beta1).add_(grad, 1 - beta1);
     exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2);
+    if (tensor_step) {
+      // PyTorch's tensor arithmetic, Python's reflected operators spelled out: 1 - t is
+      // rsub(t, 1) and x / t is t.reciprocal() * x.
+      const at::Tensor &step_t = T(step_tensors[i]);
+      at::Tensor bias_correction1 = at::rsub(at::pow(beta1, step_t), 1);
+      at::Tensor bias_correction2 = at::rsub(at::pow(beta2, step_t), 1);
+      at::Tensor step_size_neg = bias_correction1.reciprocal().mul(lr).neg();
+      at::Tensor bias_correction2_sqrt = bias_correction2.sqrt();
+      at::Tensor eps_over_step = step_size_neg.reciprocal().mul(eps);
+      at::Tensor second = exp_avg_sq;
+      if (amsgrad) {
+        at::Tensor &max_sq = T(max_exp_avg_sqs[i]);
+        // A differentiable step reads a copy, which the in-place copy_ does not overwrite.
+        at::Tensor prev = differentiable ? max_sq.clone() : max_sq;
+        max_sq.copy_(at::maximum(prev, exp_avg_sq));
+        second = max_sq;
+      }
+      at::Tensor denom = (second.sqrt() / (bias_correction2_sqrt * step_size_neg)).add_(eps_over_step);
+      p.addcdiv_(exp_avg, denom);
+      continue;
+    }
     // Python computes these on the host in double precision; so do we.
     double bias_correction1 = 1 - std::pow(beta1, (double)step);
     double bias_correction2 = 1 - std::pow(beta2, (double)step);
@@ -103,6 +138,55 @@ static void adam_single(csrc_tensor *params, csrc_tensor *exp_avgs, csrc_tensor 
       denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps);
     }
     p.addcdiv_(exp_avg, denom, -step_size);
+  }
+}
+
+// Fused Adam (PyTorch 1.13's fused=True): per device and dtype, the step counts (float32 scalars on
+// the device) advance with one _foreach_add_ and one _fused_adam_ kernel does the rest. PyTorch
+// 1.13 has that kernel on CUDA only (torch/optim refuses other parameters before this runs);
+// libtorch 2.4 and later also have it on the CPU.
+static void adam_fused(csrc_tensor *params, csrc_tensor *exp_avgs, csrc_tensor *exp_avg_sqs,
+                       csrc_tensor *max_exp_avg_sqs, int64_t *steps, csrc_tensor *step_tensors, int n,
+                       double lr, double beta1, double beta2, double eps, double weight_decay, int amsgrad,
+                       int maximize) {
+  at::NoGradGuard no_grad;
+  struct bucket {
+    at::Device device;
+    at::ScalarType dtype;
+    std::vector<at::Tensor> ps, grads, avgs, sqs, maxs, step_ts;
+  };
+  std::vector<bucket> buckets; // in first-seen order, as PyTorch's dict keeps them
+  for (int i = 0; i < n; i++) {
+    at::Tensor &p = T(params[i]);
+    if (!p.grad().defined()) continue;
+    if (exp_avgs[i] == nullptr) {
+      exp_avgs[i] = new_zeros(p);
+      exp_avg_sqs[i] = new_zeros(p);
+    }
+    if (amsgrad && max_exp_avg_sqs[i] == nullptr) max_exp_avg_sqs[i] = new_zeros(p);
+    if (step_tensors[i] == nullptr) {
+      step_tensors[i] = new at::Tensor(at::full({}, double(steps[i]), p.options().dtype(at::kFloat)));
+    }
+    steps[i]++;
+    bucket *b = nullptr;
+    for (auto &c : buckets) {
+      if (c.device == p.device() && c.dtype == p.scalar_type()) b = &c;
+    }
+    if (b == nullptr) {
+      buckets.push_back(bucket{p.device(), p.scalar_type(), {}, {}, {}, {}, {}, {}});
+      b = &buckets.back();
+    }
+    b->ps.push_back(p);
+    b->grads.push_back(p.grad());
+    b->avgs.push_back(T(exp_avgs[i]));
+    b->sqs.push_back(T(exp_avg_sqs[i]));
+    if (amsgrad) b->maxs.push_back(T(max_exp_avg_sqs[i]));
+    b->step_ts.push_back(T(step_tensors[i]));
+  }
+  for (auto &b : buckets) {
+    at::_foreach_add_(b.step_ts, 1);
+    at::_fused_adam_(b.ps, b.grads, b.avgs, b.sqs, b.maxs, b.step_ts, lr, beta1, beta2, weight_decay, eps,
+                     amsgrad != 0, maximize != 0);
   }
 }
 
@@ -204,9 +288,10 @@ char *csrc_zero_grad(csrc_tensor *params, int n, int set_to_none) {
 }
 
 char *csrc_sgd_step(csrc_tensor *params, csrc_tensor *bufs, int n, double lr, double momentum,
-                    double dampening, double weight_decay, int nesterov, int maximize, int foreach) {
+                    double dampening, double weight_decay, int nesterov, int maximize, int foreach,
+                    int differentiable) {
   CSRC_TRY({
-    at::NoGradGuard no_grad;
+    at::AutoGradMode grad_mode(differentiable != 0);
     if (!foreach) {
       for (int i = 0; i < n; i++) {
         at::Tensor &p = T(params[i]);
@@ -261,10 +346,19 @@ char *csrc_sgd_step(csrc_tensor *params, csrc_tensor *bufs, int n, double lr, do
 }
 
 char *csrc_adam_step(csrc_tensor *params, csrc_tensor *exp_avgs, csrc_tensor *exp_avg_sqs,
-                     csrc_tensor *max_exp_avg_sqs, int64_t *steps, int n, double lr, double beta1,
-                     double beta2, double eps, double weight_decay, int amsgrad, int maximize) {
-  CSRC_TRY(adam_single(params, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, n, lr, beta1, beta2, eps,
-                       weight_decay, amsgrad, maximize, false));
+                     csrc_tensor *max_exp_avg_sqs, int64_t *steps, csrc_tensor *step_tensors, int n, double lr,
+                     double beta1, double beta2, double eps, double weight_decay, int amsgrad, int maximize,
+                     int capturable, int differentiable) {
+  CSRC_TRY(adam_single(params, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, step_tensors, n, lr, beta1, beta2,
+                       eps, weight_decay, amsgrad, maximize, capturable, differentiable, false));
+}
+
+char *csrc_adam_fused_step(csrc_tensor *params, csrc_tensor *exp_avgs, csrc_tensor *exp_avg_sqs,
+                           csrc_tensor *max_exp_avg_sqs, int64_t *steps, csrc_tensor *step_tensors, int n,
+                           double lr, double beta1, double beta2, double eps, double weight_decay, int amsgrad,
+                           int maximize) {
+  CSRC_TRY(adam_fused(params, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, step_tensors, n, lr, beta1, beta2, eps,
+                      weight_decay, amsgrad, maximize));
 }
 
 char *csrc_adam_foreach_step(csrc_tensor *params, csrc_tensor *exp_avgs, csrc_tensor *exp_avg_sqs,
@@ -276,10 +370,11 @@ char *csrc_adam_foreach_step(csrc_tensor *params, csrc_tensor *exp_avgs, csrc_te
 }
 
 char *csrc_adamw_step(csrc_tensor *params, csrc_tensor *exp_avgs, csrc_tensor *exp_avg_sqs,
-                      csrc_tensor *max_exp_avg_sqs, int64_t *steps, int n, double lr, double beta1,
-                      double beta2, double eps, double weight_decay, int amsgrad, int maximize) {
-  CSRC_TRY(adam_single(params, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, n, lr, beta1, beta2, eps,
-                       weight_decay, amsgrad, maximize, true));
+                      csrc_tensor *max_exp_avg_sqs, int64_t *steps, csrc_tensor *step_tensors, int n, double lr,
+                      double beta1, double beta2, double eps, double weight_decay, int amsgrad, int maximize,
+                      int capturable) {
+  CSRC_TRY(adam_single(params, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, step_tensors, n, lr, beta1, beta2,
+                       eps, weight_decay, amsgrad, maximize, capturable, 0, true));
 }
 
 char *csrc_adamw_foreach_step(csrc_tensor *params, csrc_tensor *exp_avgs, csrc_tensor *exp_avg_sqs,
@@ -293,9 +388,9 @@ char *csrc_adamw_foreach_step(csrc_tensor *params, csrc_tensor *exp_avgs, csrc_t
 char *csrc_rmsprop_step(csrc_tensor *params, csrc_tensor *square_avgs, csrc_tensor *momentum_bufs,
                         csrc_tensor *grad_avgs, int64_t *steps, int n, double lr, double alpha,
                         double eps, double weight_decay, double momentum, int centered, int maximize,
-                        int foreach) {
+                        int foreach, int differentiable) {
   CSRC_TRY({
-    at::NoGradGuard no_grad;
+    at::AutoGradMode grad_mode(differentiable != 0);
     std::vector<at::Tensor> ps, sqs, bufs, gavgs;
     for (int i = 0; i < n; i++) {
       at::Tensor &p = T(params[i]);
@@ -317,7 +412,8 @@ char *csrc_rmsprop_step(csrc_tensor *params, csrc_tensor *square_avgs, csrc_tens
         } else {
           avg = square_avg.sqrt();
         }
-        avg.add_(eps);
+        // Out of place when differentiable: autograd needs sqrt's output as it was.
+        avg = differentiable ? avg.add(eps) : avg.add_(eps);
         if (momentum > 0) {
           at::Tensor &buf = T(momentum_bufs[i]);
           buf.mul_(momentum).addcdiv_(grad, avg);

@@ -25,56 +25,89 @@ func ZeroGrad(params []unsafe.Pointer, setToNone bool) error {
 	return errorFrom(C.csrc_zero_grad(cHandles(params), C.int(len(params)), cbool(setToNone)))
 }
 
-// SGDStep is one step of PyTorch's SGD; bufs receives the momentum buffers it allocates.
-func SGDStep(params, bufs []unsafe.Pointer, lr, momentum, dampening, weightDecay float64, nesterov, maximize, foreach bool) error {
+// SGDStep is one step of PyTorch's SGD; bufs receives the momentum buffers it allocates. With
+// differentiable the step runs with grad mode on, so that autograd records it.
+func SGDStep(params, bufs []unsafe.Pointer, lr, momentum, dampening, weightDecay float64, nesterov, maximize, foreach,
+	differentiable bool) error {
 	if len(params) == 0 {
 		return nil
 	}
 	return errorFrom(C.csrc_sgd_step(cHandles(params), cHandles(bufs), C.int(len(params)),
 		C.double(lr), C.double(momentum), C.double(dampening), C.double(weightDecay), cbool(nesterov),
-		cbool(maximize), cbool(foreach)))
+		cbool(maximize), cbool(foreach), cbool(differentiable)))
 }
 
-// AdamStep is one step of PyTorch's single-tensor Adam, or with decoupled of AdamW.
-func AdamStep(params, expAvg, expAvgSq, maxExpAvgSq []unsafe.Pointer, steps []int64,
-	lr, beta1, beta2, eps, weightDecay float64, amsgrad, maximize, decoupled bool) error {
+// AdamHypers are the options of one Adam or AdamW step.
+type AdamHypers struct {
+	LR, Beta1, Beta2, Eps, WeightDecay       float64
+	AMSGrad, Maximize, Capturable, Decoupled bool // Decoupled: AdamW's weight decay
+	Differentiable                           bool // Adam only
+}
+
+// AdamState is one group's Adam state: one handle per parameter in each slice, nil until the step
+// that allocates it (StepTensors only with Capturable, Differentiable or the fused step).
+type AdamState struct {
+	ExpAvg, ExpAvgSq, MaxExpAvgSq, StepTensors []unsafe.Pointer
+	Steps                                      []int64
+}
+
+// AdamStep is one step of PyTorch's single-tensor Adam, or with Decoupled of AdamW (see
+// csrc_adam_step).
+func AdamStep(params []unsafe.Pointer, s AdamState, h AdamHypers) error {
 	if len(params) == 0 {
 		return nil
 	}
-	p, m, v, vmax, n := cHandles(params), cHandles(expAvg), cHandles(expAvgSq), cHandles(maxExpAvgSq), C.int(len(params))
-	if decoupled {
-		return errorFrom(C.csrc_adamw_step(p, m, v, vmax, cSteps(steps), n, C.double(lr), C.double(beta1), C.double(beta2),
-			C.double(eps), C.double(weightDecay), cbool(amsgrad), cbool(maximize)))
+	p, m, v, vmax, st, n := cHandles(params), cHandles(s.ExpAvg), cHandles(s.ExpAvgSq), cHandles(s.MaxExpAvgSq),
+		cHandles(s.StepTensors), C.int(len(params))
+	if h.Decoupled {
+		return errorFrom(C.csrc_adamw_step(p, m, v, vmax, cSteps(s.Steps), st, n, C.double(h.LR), C.double(h.Beta1),
+			C.double(h.Beta2), C.double(h.Eps), C.double(h.WeightDecay), cbool(h.AMSGrad), cbool(h.Maximize),
+			cbool(h.Capturable)))
 	}
-	return errorFrom(C.csrc_adam_step(p, m, v, vmax, cSteps(steps), n, C.double(lr), C.double(beta1), C.double(beta2),
-		C.double(eps), C.double(weightDecay), cbool(amsgrad), cbool(maximize)))
+	return errorFrom(C.csrc_adam_step(p, m, v, vmax, cSteps(s.Steps), st, n, C.double(h.LR), C.double(h.Beta1),
+		C.double(h.Beta2), C.double(h.Eps), C.double(h.WeightDecay), cbool(h.AMSGrad), cbool(h.Maximize),
+		cbool(h.Capturable), cbool(h.Differentiable)))
 }
 
-// AdamForeachStep is one step of PyTorch's foreach Adam, or with decoupled of AdamW (see
-// csrc_adam_foreach_step); with capturable, stepTensors receives the device step counts.
-func AdamForeachStep(params, expAvg, expAvgSq, maxExpAvgSq []unsafe.Pointer, steps []int64, stepTensors []unsafe.Pointer,
-	lr, beta1, beta2, eps, weightDecay float64, amsgrad, maximize, capturable, decoupled bool) error {
+// AdamForeachStep is one step of PyTorch's foreach Adam, or with Decoupled of AdamW (see
+// csrc_adam_foreach_step); with Capturable, StepTensors receives the device step counts.
+func AdamForeachStep(params []unsafe.Pointer, s AdamState, h AdamHypers) error {
 	if len(params) == 0 {
 		return nil
 	}
-	p, m, v, vmax, st, n := cHandles(params), cHandles(expAvg), cHandles(expAvgSq), cHandles(maxExpAvgSq), cHandles(stepTensors), C.int(len(params))
-	if decoupled {
-		return errorFrom(C.csrc_adamw_foreach_step(p, m, v, vmax, cSteps(steps), st, n, C.double(lr), C.double(beta1),
-			C.double(beta2), C.double(eps), C.double(weightDecay), cbool(amsgrad), cbool(maximize), cbool(capturable)))
+	p, m, v, vmax, st, n := cHandles(params), cHandles(s.ExpAvg), cHandles(s.ExpAvgSq), cHandles(s.MaxExpAvgSq),
+		cHandles(s.StepTensors), C.int(len(params))
+	if h.Decoupled {
+		return errorFrom(C.csrc_adamw_foreach_step(p, m, v, vmax, cSteps(s.Steps), st, n, C.double(h.LR),
+			C.double(h.Beta1), C.double(h.Beta2), C.double(h.Eps), C.double(h.WeightDecay), cbool(h.AMSGrad),
+			cbool(h.Maximize), cbool(h.Capturable)))
 	}
-	return errorFrom(C.csrc_adam_foreach_step(p, m, v, vmax, cSteps(steps), st, n, C.double(lr), C.double(beta1),
-		C.double(beta2), C.double(eps), C.double(weightDecay), cbool(amsgrad), cbool(maximize), cbool(capturable)))
+	return errorFrom(C.csrc_adam_foreach_step(p, m, v, vmax, cSteps(s.Steps), st, n, C.double(h.LR), C.double(h.Beta1),
+		C.double(h.Beta2), C.double(h.Eps), C.double(h.WeightDecay), cbool(h.AMSGrad), cbool(h.Maximize),
+		cbool(h.Capturable)))
 }
 
-// RMSpropStep is one step of PyTorch's RMSprop.
+// AdamFusedStep is one step of PyTorch's fused Adam (see csrc_adam_fused_step); StepTensors
+// receives the device step counts. Decoupled, Capturable and Differentiable are not read.
+func AdamFusedStep(params []unsafe.Pointer, s AdamState, h AdamHypers) error {
+	if len(params) == 0 {
+		return nil
+	}
+	return errorFrom(C.csrc_adam_fused_step(cHandles(params), cHandles(s.ExpAvg), cHandles(s.ExpAvgSq),
+		cHandles(s.MaxExpAvgSq), cSteps(s.Steps), cHandles(s.StepTensors), C.int(len(params)), C.double(h.LR),
+		C.double(h.Beta1), C.double(h.Beta2), C.double(h.Eps), C.double(h.WeightDecay), cbool(h.AMSGrad),
+		cbool(h.Maximize)))
+}
+
+// RMSpropStep is one step of PyTorch's RMSprop; differentiable as in SGDStep.
 func RMSpropStep(params, squareAvg, momentumBuf, gradAvg []unsafe.Pointer, steps []int64,
-	lr, alpha, eps, weightDecay, momentum float64, centered, maximize, foreach bool) error {
+	lr, alpha, eps, weightDecay, momentum float64, centered, maximize, foreach, differentiable bool) error {
 	if len(params) == 0 {
 		return nil
 	}
 	return errorFrom(C.csrc_rmsprop_step(cHandles(params), cHandles(squareAvg), cHandles(momentumBuf), cHandles(gradAvg),
 		cSteps(steps), C.int(len(params)), C.double(lr), C.double(alpha), C.double(eps), C.double(weightDecay),
-		C.double(momentum), cbool(centered), cbool(maximize), cbool(foreach)))
+		C.double(momentum), cbool(centered), cbool(maximize), cbool(foreach), cbool(differentiable)))
 }
 
 // AdagradInit allocates Adagrad's sum for every parameter that has none, filled with

@@ -10,7 +10,8 @@ import (
 
 // AdamOptions are torch.optim.Adam's keyword arguments; zero values are PyTorch's defaults
 // (lr 1e-3, betas (0.9, 0.999), eps 1e-8, weight_decay 0, amsgrad False, foreach None,
-// maximize False, capturable False). A zero Betas pair means the default pair.
+// maximize False, capturable False, differentiable False, fused False). A zero Betas pair means the
+// default pair.
 type AdamOptions struct {
 	LR          float64
 	Betas       [2]float64
@@ -25,8 +26,16 @@ type AdamOptions struct {
 	Maximize bool
 	// Capturable keeps each parameter's step count on its device and computes the bias corrections
 	// there, so that a step captured in a CUDA graph is right when replayed (the host-side counts of
-	// the other implementations would be frozen into the graph). It implies the foreach arithmetic.
+	// the other implementations would be frozen into the graph). The bias corrections are then
+	// float32, not float64 (both implementations have it).
 	Capturable bool
+	// Differentiable runs the step with autograd recording it, as SGDOptions.Differentiable; the
+	// bias corrections are then float32 tensor arithmetic, as in PyTorch.
+	Differentiable bool
+	// Fused runs each step as one fused kernel per device and dtype (torch._fused_adam_), with the
+	// step counts on the devices. As in PyTorch 1.13 every parameter must be a floating-point CUDA
+	// tensor, and it excludes Differentiable; an explicit Foreach true takes precedence.
+	Fused bool
 }
 
 // Adam is torch.optim.Adam. Weight decay is L2 added to the gradient, as in PyTorch's Adam (AdamW
@@ -49,6 +58,9 @@ func NewAdam(params []*torch.Tensor, opts ...AdamOptions) (*Adam, error) {
 	if err := checkAdam("Adam", a.defaults); err != nil {
 		return nil, err
 	}
+	if err := checkFused(a.defaults, params); err != nil {
+		return nil, err
+	}
 	if err := a.init(params, a.defaults); err != nil {
 		return nil, err
 	}
@@ -66,6 +78,9 @@ func (a *Adam) AddParamGroup(params []*torch.Tensor, opts ...AdamOptions) error 
 	if err := checkAdam("Adam", g); err != nil {
 		return err
 	}
+	if err := checkFused(g, params); err != nil {
+		return err
+	}
 	return a.add(params, g)
 }
 
@@ -78,6 +93,8 @@ func (o AdamOptions) resolve(d ParamGroup) ParamGroup {
 	d.Foreach = orForeach(o.Foreach, d.Foreach)
 	d.Maximize = orBool(o.Maximize, d.Maximize)
 	d.Capturable = orBool(o.Capturable, d.Capturable)
+	d.Differentiable = orBool(o.Differentiable, d.Differentiable)
+	d.Fused = orBool(o.Fused, d.Fused)
 	return d
 }
 
@@ -99,24 +116,60 @@ func checkAdam(name string, g ParamGroup) error {
 	case g.WeightDecay < 0:
 		return fmt.Errorf("optim.%s: Invalid weight_decay value: %v", name, g.WeightDecay)
 	}
+	return checkDifferentiable(name, g)
+}
+
+// checkFused is PyTorch 1.13's check of fused=True, made for each group as it is added.
+func checkFused(g ParamGroup, params []*torch.Tensor) error {
+	if !g.Fused {
+		return nil
+	}
+	if g.Differentiable {
+		return fmt.Errorf("optim.Adam: `fused` cannot be `differentiable`")
+	}
+	for _, p := range params {
+		if p.Err() != nil {
+			continue // add reports it
+		}
+		if !p.Device().IsCUDA() || !isFloatingPoint(p.DType()) {
+			return fmt.Errorf("optim.Adam: FusedAdam requires all the params to be CUDA, floating point")
+		}
+	}
 	return nil
 }
 
 func adamHypers(g *ParamGroup) []hyper {
 	return []hyper{fh("lr", &g.LR), ph("betas", &g.Betas), fh("eps", &g.Eps), fh("weight_decay", &g.WeightDecay),
 		bh("amsgrad", &g.AMSGrad), bh("maximize", &g.Maximize), oh("foreach", &g.Foreach),
-		bh("capturable", &g.Capturable), initialLR(g)}
+		bh("capturable", &g.Capturable), bh("differentiable", &g.Differentiable), bh("fused", &g.Fused), initialLR(g)}
 }
 
-// adamStep is Adam's or (decoupled) AdamW's step of one group.
-func adamStep(g *ParamGroup, hs []unsafe.Pointer, s *groupState, decoupled bool) error {
-	if g.Capturable || useForeach(g) {
-		return csrc.AdamForeachStep(hs, s.tensors[0].handles, s.tensors[1].handles, s.tensors[2].handles, s.steps,
-			s.stepTensors.handles, g.LR, g.Betas[0], g.Betas[1], g.Eps, g.WeightDecay, g.AMSGrad, g.Maximize,
-			g.Capturable, decoupled)
+func isFloatingPoint(d torch.DType) bool {
+	switch d {
+	case torch.Float32, torch.Float64, torch.Float16, torch.BFloat16:
+		return true
 	}
-	return csrc.AdamStep(hs, s.tensors[0].handles, s.tensors[1].handles, s.tensors[2].handles, s.steps,
-		g.LR, g.Betas[0], g.Betas[1], g.Eps, g.WeightDecay, g.AMSGrad, g.Maximize, decoupled)
+	return false
+}
+
+// adamStep is Adam's or (decoupled) AdamW's step of one group. The implementation follows PyTorch
+// 1.13's choice: an explicit foreach, else fused, else the single-tensor for-loop, except that a
+// nil Foreach on CUDA means foreach (PyTorch 2's default) unless the step is differentiable.
+func adamStep(g *ParamGroup, hs []unsafe.Pointer, s *groupState, decoupled bool) error {
+	st := csrc.AdamState{ExpAvg: s.tensors[0].handles, ExpAvgSq: s.tensors[1].handles,
+		MaxExpAvgSq: s.tensors[2].handles, StepTensors: s.stepTensors.handles, Steps: s.steps}
+	h := csrc.AdamHypers{LR: g.LR, Beta1: g.Betas[0], Beta2: g.Betas[1], Eps: g.Eps, WeightDecay: g.WeightDecay,
+		AMSGrad: g.AMSGrad, Maximize: g.Maximize, Capturable: g.Capturable, Decoupled: decoupled,
+		Differentiable: g.Differentiable}
+	switch {
+	case g.Foreach != nil && *g.Foreach:
+		return csrc.AdamForeachStep(hs, st, h)
+	case g.Fused:
+		return csrc.AdamFusedStep(hs, st, h)
+	case useForeach(g):
+		return csrc.AdamForeachStep(hs, st, h)
+	}
+	return csrc.AdamStep(hs, st, h)
 }
 
 // Step is optimizer.step().

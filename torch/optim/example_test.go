@@ -103,5 +103,6 @@ func ExampleRMSprop_StateDict() {
 	// param_groups.0.centered torch.bool []
 	// param_groups.0.weight_decay torch.float64 []
 	// param_groups.0.maximize torch.bool []
+	// param_groups.0.differentiable torch.bool []
 	// param_groups.0.params torch.int64 [1]
 }

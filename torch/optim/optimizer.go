@@ -44,8 +44,14 @@
 // are. Foreach nil is PyTorch 2's default: foreach when every parameter of the group is on CUDA
 // (PyTorch 1.13 always took the for-loop; on the CPU both agree). Like PyTorch, parameters without
 // a gradient (frozen ones, or those the loss does not reach) are skipped, so passing all of a
-// model's parameters while freezing some works as it does in the seed. Sparse gradients and
-// PyTorch's differentiable= and fused= options are not supported.
+// model's parameters while freezing some works as it does in the seed. Sparse gradients are not
+// supported.
+//
+// Differentiable (SGD, Adam, RMSprop) runs the step with autograd on, as PyTorch's
+// differentiable=True, so that the updated parameters are functions of what the step read: the
+// parameters (which must then not be leaves that require grad: a clone of one, say), their .grad
+// (set with Tensor.SetGrad from autograd.Grad with CreateGraph) and the optimizer's state. Adam's
+// Fused is PyTorch 1.13's fused=True: one fused kernel per device and dtype, for CUDA parameters.
 //
 // # State
 //
@@ -84,9 +90,12 @@ type ParamGroup struct {
 	Eps         float64    // Adam, AdamW, RMSprop, Adagrad, Adadelta
 	AMSGrad     bool       // Adam, AdamW
 	Capturable  bool       // Adam, AdamW: see AdamOptions
-	Alpha       float64    // RMSprop
-	Centered    bool       // RMSprop
-	LRDecay     float64    // Adagrad
+	// Differentiable (SGD, Adam, RMSprop) runs the step with autograd recording it: see SGDOptions.
+	Differentiable bool
+	Fused          bool    // Adam: see AdamOptions
+	Alpha          float64 // RMSprop
+	Centered       bool    // RMSprop
+	LRDecay        float64 // Adagrad
 	// InitialAccumulatorValue is Adagrad's: the value its sums start at.
 	InitialAccumulatorValue float64
 	Rho                     float64 // Adadelta
@@ -254,10 +263,14 @@ func handles(ps []*torch.Tensor) ([]unsafe.Pointer, error) {
 	return hs, nil
 }
 
-// useForeach resolves a group's Foreach option: nil means foreach when every parameter is on CUDA.
+// useForeach resolves a group's Foreach option: nil means foreach when every parameter is on CUDA
+// and the step is not differentiable (the _foreach ops have no autograd).
 func useForeach(g *ParamGroup) bool {
 	if g.Foreach != nil {
 		return *g.Foreach
+	}
+	if g.Differentiable {
+		return false
 	}
 	for _, p := range g.Params {
 		if !p.Device().IsCUDA() {
@@ -304,6 +317,15 @@ func orPair(v, def [2]float64) [2]float64 {
 }
 
 func orBool(v, def bool) bool { return v || def }
+
+// checkDifferentiable refuses what PyTorch's differentiable step cannot do: its foreach
+// implementation asserts that it is not differentiable.
+func checkDifferentiable(name string, g ParamGroup) error {
+	if g.Differentiable && g.Foreach != nil && *g.Foreach {
+		return fmt.Errorf("optim.%s: _foreach ops don't support autograd: differentiable needs foreach false or nil", name)
+	}
+	return nil
+}
 
 func orForeach(v, def *bool) *bool {
 	if v != nil {

@@ -115,7 +115,8 @@ func newOptimizer(typ string, args kwargs, groups [][]*torch.Tensor, groupOpts [
 	case "SGD":
 		o := func(k kwargs) SGDOptions {
 			return SGDOptions{Momentum: k.f("momentum"), Dampening: k.f("dampening"), WeightDecay: k.f("weight_decay"),
-				Nesterov: k.b("nesterov"), Maximize: k.b("maximize"), Foreach: k.optB("foreach")}
+				Nesterov: k.b("nesterov"), Maximize: k.b("maximize"), Foreach: k.optB("foreach"),
+				Differentiable: k.b("differentiable")}
 		}
 		opt, err := NewSGD(groups[0], args.f("lr"), o(args))
 		for i := 1; i < len(groups) && err == nil; i++ {
@@ -125,7 +126,8 @@ func newOptimizer(typ string, args kwargs, groups [][]*torch.Tensor, groupOpts [
 	case "Adam":
 		o := func(k kwargs) AdamOptions {
 			return AdamOptions{LR: k.f("lr"), Betas: k.pair("betas"), Eps: k.f("eps"), WeightDecay: k.f("weight_decay"),
-				AMSGrad: k.b("amsgrad"), Foreach: k.optB("foreach"), Maximize: k.b("maximize"), Capturable: k.b("capturable")}
+				AMSGrad: k.b("amsgrad"), Foreach: k.optB("foreach"), Maximize: k.b("maximize"), Capturable: k.b("capturable"),
+				Differentiable: k.b("differentiable"), Fused: k.b("fused")}
 		}
 		opt, err := NewAdam(groups[0], o(args))
 		for i := 1; i < len(groups) && err == nil; i++ {
@@ -145,7 +147,8 @@ func newOptimizer(typ string, args kwargs, groups [][]*torch.Tensor, groupOpts [
 	case "RMSprop":
 		o := func(k kwargs) RMSpropOptions {
 			return RMSpropOptions{LR: k.f("lr"), Alpha: k.f("alpha"), Eps: k.f("eps"), WeightDecay: k.f("weight_decay"),
-				Momentum: k.f("momentum"), Centered: k.b("centered"), Foreach: k.optB("foreach"), Maximize: k.b("maximize")}
+				Momentum: k.f("momentum"), Centered: k.b("centered"), Foreach: k.optB("foreach"), Maximize: k.b("maximize"),
+				Differentiable: k.b("differentiable")}
 		}
 		opt, err := NewRMSprop(groups[0], o(args))
 		for i := 1; i < len(groups) && err == nil; i++ {
@@ -224,6 +227,16 @@ func (p *problem) groups(c *optimCase) ([][]*torch.Tensor, []kwargs) {
 // step is one training step: zero_grad, sign * sum_k sum(|w_k| (p_k - t_k)^2), backward, step.
 func (p *problem) step(t *testing.T, opt Optimizer, sign float64) float64 {
 	t.Helper()
+	v, err := p.tryStep(t, opt, sign)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// tryStep is step returning the optimizer's error.
+func (p *problem) tryStep(t *testing.T, opt Optimizer, sign float64) (float64, error) {
+	t.Helper()
 	s := torch.NewScope()
 	defer s.Close()
 	if err := opt.ZeroGrad(); err != nil {
@@ -247,10 +260,7 @@ func (p *problem) step(t *testing.T, opt Optimizer, sign float64) float64 {
 	if err := loss.Backward(); err != nil {
 		t.Fatal(err)
 	}
-	if err := opt.Step(); err != nil {
-		t.Fatal(err)
-	}
-	return v
+	return v, opt.Step()
 }
 
 // f32Tol is the parity tolerance: within 1e-5 of the largest magnitude in the compared tensor

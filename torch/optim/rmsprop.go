@@ -10,7 +10,7 @@ import (
 
 // RMSpropOptions are torch.optim.RMSprop's keyword arguments; zero values are PyTorch's defaults
 // (lr 1e-2, alpha 0.99, eps 1e-8, weight_decay 0, momentum 0, centered False, foreach None,
-// maximize False).
+// maximize False, differentiable False).
 type RMSpropOptions struct {
 	LR          float64
 	Alpha       float64 // the smoothing constant of the squared-gradient average
@@ -20,6 +20,8 @@ type RMSpropOptions struct {
 	Centered    bool  // normalise by the gradient's estimated variance instead of its second moment
 	Foreach     *bool // the multi-tensor implementation; nil: when every parameter is on CUDA
 	Maximize    bool
+	// Differentiable runs the step with autograd recording it, as SGDOptions.Differentiable.
+	Differentiable bool
 }
 
 // RMSprop is torch.optim.RMSprop.
@@ -71,6 +73,7 @@ func (o RMSpropOptions) resolve(d ParamGroup) ParamGroup {
 	d.Centered = orBool(o.Centered, d.Centered)
 	d.Foreach = orForeach(o.Foreach, d.Foreach)
 	d.Maximize = orBool(o.Maximize, d.Maximize)
+	d.Differentiable = orBool(o.Differentiable, d.Differentiable)
 	return d
 }
 
@@ -87,19 +90,20 @@ func (r *RMSprop) check(g ParamGroup) error {
 	case g.Alpha < 0:
 		return fmt.Errorf("optim.RMSprop: Invalid alpha value: %v", g.Alpha)
 	}
-	return nil
+	return checkDifferentiable("RMSprop", g)
 }
 
 func rmspropHypers(g *ParamGroup) []hyper {
 	return []hyper{fh("lr", &g.LR), fh("momentum", &g.Momentum), fh("alpha", &g.Alpha), fh("eps", &g.Eps),
 		bh("centered", &g.Centered), fh("weight_decay", &g.WeightDecay), oh("foreach", &g.Foreach),
-		bh("maximize", &g.Maximize), initialLR(g)}
+		bh("maximize", &g.Maximize), bh("differentiable", &g.Differentiable), initialLR(g)}
 }
 
 // Step is optimizer.step().
 func (r *RMSprop) Step() error {
 	return r.step(func(g *ParamGroup, hs []unsafe.Pointer, s *groupState) error {
 		return csrc.RMSpropStep(hs, s.tensors[0].handles, s.tensors[1].handles, s.tensors[2].handles, s.steps,
-			g.LR, g.Alpha, g.Eps, g.WeightDecay, g.Momentum, g.Centered, g.Maximize, useForeach(g))
+			g.LR, g.Alpha, g.Eps, g.WeightDecay, g.Momentum, g.Centered, g.Maximize, useForeach(g),
+			g.Differentiable)
 	})
 }

@@ -9,7 +9,8 @@ import (
 )
 
 // SGDOptions are torch.optim.SGD's keyword arguments besides lr; zero values are PyTorch's
-// defaults (momentum 0, dampening 0, weight_decay 0, nesterov False, maximize False, foreach None).
+// defaults (momentum 0, dampening 0, weight_decay 0, nesterov False, maximize False, foreach None,
+// differentiable False).
 type SGDOptions struct {
 	Momentum    float64
 	Dampening   float64
@@ -17,6 +18,9 @@ type SGDOptions struct {
 	Nesterov    bool
 	Maximize    bool  // maximize the objective: step along the gradient
 	Foreach     *bool // the multi-tensor implementation; nil: when every parameter is on CUDA
+	// Differentiable runs the step with autograd recording it (see the package doc): the single-
+	// tensor implementation, with Foreach nil or false.
+	Differentiable bool
 }
 
 // SGD is torch.optim.SGD: stochastic gradient descent with optional momentum (PyTorch's
@@ -68,6 +72,7 @@ func (o SGDOptions) resolve(d ParamGroup) ParamGroup {
 	d.Nesterov = orBool(o.Nesterov, d.Nesterov)
 	d.Maximize = orBool(o.Maximize, d.Maximize)
 	d.Foreach = orForeach(o.Foreach, d.Foreach)
+	d.Differentiable = orBool(o.Differentiable, d.Differentiable)
 	return d
 }
 
@@ -82,19 +87,19 @@ func (s *SGD) check(g ParamGroup) error {
 	case g.Nesterov && (g.Momentum <= 0 || g.Dampening != 0):
 		return fmt.Errorf("optim.SGD: Nesterov momentum requires a momentum and zero dampening")
 	}
-	return nil
+	return checkDifferentiable("SGD", g)
 }
 
 func sgdHypers(g *ParamGroup) []hyper {
 	return []hyper{fh("lr", &g.LR), fh("momentum", &g.Momentum), fh("dampening", &g.Dampening),
 		fh("weight_decay", &g.WeightDecay), bh("nesterov", &g.Nesterov), bh("maximize", &g.Maximize),
-		oh("foreach", &g.Foreach), initialLR(g)}
+		oh("foreach", &g.Foreach), bh("differentiable", &g.Differentiable), initialLR(g)}
 }
 
 // Step is optimizer.step().
 func (s *SGD) Step() error {
 	return s.step(func(g *ParamGroup, hs []unsafe.Pointer, st *groupState) error {
 		return csrc.SGDStep(hs, st.tensors[0].handles, g.LR, g.Momentum, g.Dampening, g.WeightDecay, g.Nesterov,
-			g.Maximize, useForeach(g))
+			g.Maximize, useForeach(g), g.Differentiable)
 	})
 }

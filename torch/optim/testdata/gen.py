@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the PyTorch reference numbers that torch/optim and torch/optim/lr_scheduler are tested against.
 
-    python3 torch/optim/testdata/gen.py           # rewrite optimizers.json and schedulers.json
+    python3 torch/optim/testdata/gen.py           # rewrite optimizers.json, differentiable.json, schedulers.json
     python3 torch/optim/testdata/gen.py --check   # regenerate in memory; exit 1 if the files differ
 
 optimizers.json: each optimizer (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta) with several option
@@ -10,8 +10,19 @@ gradient), in one group or in two groups with different options. The loss is
 sign * sum_k sum(|w_k| * (p_k - t_k)**2) over the first three (sign -1 for the maximize cases, so
 that they ascend -loss). Recorded per step: the loss and every parameter's values after the step;
 after step 5, the optimizer's state_dict() flattened as the Go package names it
-("state.<i>.<key>", "param_groups.<g>.<key>"; None values and the options Go does not have,
-differentiable and fused, both False, left out).
+("state.<i>.<key>", "param_groups.<g>.<key>"; None values left out).
+
+differentiable.json: SGD, Adam and RMSprop with differentiable=True, on the same problem's first
+three parameters, each the clone of a leaf w_k (a leaf that requires grad cannot be updated in
+place with autograd on). Each step sets p.grad to torch.autograd.grad(loss, p, create_graph=True)
+and steps; then meta = sum_k sum(p_k * m_k) is differentiated back through every step to the w_k.
+Recorded: the parameters after each step and the w_k's gradients. Three steps where PyTorch can
+differentiate through them; one for Adam and centered RMSprop, whose next step's in-place state
+updates (exp_avg.mul_, grad_avg.mul_) overwrite tensors that autograd saved for the step before, so
+that PyTorch itself refuses the backward ("modified by an inplace operation"). A first step of
+Adam or RMSprop moves each element by about lr * sign(grad), whose derivative is near zero unless
+eps is large against the gradient: hence the large eps of most of those cases, without which the
+w_k's gradients would not tell a differentiable step from one that autograd did not record.
 
 schedulers.json: each scheduler's learning rates (every group's lr, and get_last_lr()) after
 construction and after each step, OneCycleLR's momentum or beta1 too, verbose output where
@@ -136,7 +147,6 @@ OPTIM_CASES = [
     ("Adadelta", {"maximize": True, "rho": 0.95, "foreach": True}, None),
     ("Adadelta", {}, {"lr": 0.1, "rho": 0.5}),
 ]
-NOT_IN_GO = ("differentiable", "fused")
 
 
 def jsonable(v):
@@ -158,13 +168,10 @@ def flat_state_dict(opt):
                 out.append({"name": "state.%d.%s" % (i, k), "dtype": "int64", "shape": [], "values": [float(v)]})
     for g, grp in enumerate(sd["param_groups"]):
         for k, v in grp.items():
-            if v is None or k in NOT_IN_GO:
+            if v is None:
                 continue
             vals = [float(x) for x in v] if isinstance(v, (list, tuple)) else [float(v)]
             out.append({"name": "param_groups.%d.%s" % (g, k), "values": vals})
-    for g, grp in enumerate(sd["param_groups"]):
-        for k in NOT_IN_GO:
-            assert grp.get(k) in (False, None), (k, grp.get(k))  # PyTorch 2 defaults fused to None
     return out
 
 
@@ -206,6 +213,57 @@ def gen_optimizers():
         "loss": "sign * sum_k ((p_k - t_k) ** 2 * |w_k|).sum() over params 0..2; param 3 gets no gradient",
         "steps": STEPS, "snapshot_after": SNAPSHOT,
         "cases": [optim_case(*c) for c in OPTIM_CASES],
+    }
+
+
+# ---------------------------------------------------------------------------
+# differentiable.json
+# ---------------------------------------------------------------------------
+
+META = [spec([4, 3], 41, 1.0), spec([3], 42, 1.0), spec([2, 2], 43, 1.0)]
+DIFF_CASES = [
+    ("SGD", {"lr": 0.1}, 3),
+    ("SGD", {"lr": 0.1, "momentum": 0.9, "weight_decay": 0.01}, 3),
+    ("SGD", {"lr": 0.1, "momentum": 0.9, "dampening": 0.5}, 3),
+    ("SGD", {"lr": 0.1, "momentum": 0.9, "nesterov": True, "maximize": True}, 3),
+    ("Adam", {"lr": 0.01}, 1),
+    ("Adam", {"lr": 0.1, "eps": 0.5}, 1),
+    ("Adam", {"lr": 0.05, "eps": 0.2, "weight_decay": 0.1, "amsgrad": True}, 1),
+    ("Adam", {"lr": 0.1, "eps": 1.0, "betas": (0.8, 0.99), "maximize": True}, 1),
+    ("RMSprop", {"lr": 0.01}, 3),
+    ("RMSprop", {"lr": 0.01, "momentum": 0.9, "centered": True, "weight_decay": 0.1, "eps": 0.1}, 1),
+    ("RMSprop", {"lr": 0.01, "maximize": True, "momentum": 0.5}, 3),
+]
+
+
+def diff_case(typ, kwargs, steps):
+    ws = [det(s["shape"], s["seed"], s["scale"]).requires_grad_() for s in PARAMS[:3]]
+    ts = [det(s["shape"], s["seed"], s["scale"]) for s in TARGETS]
+    weights = [det(s["shape"], s["seed"], s["scale"]).abs() for s in WEIGHTS]
+    ms = [det(s["shape"], s["seed"], s["scale"]) for s in META]
+    ps = [w.clone() for w in ws]
+    opt = getattr(torch.optim, typ)(ps, differentiable=True, **kwargs)
+    sign = -1.0 if kwargs.get("maximize") else 1.0
+    values = []
+    for _ in range(steps):
+        loss = sign * sum(((p - t) ** 2 * w).sum() for p, t, w in zip(ps, ts, weights))
+        for p, g in zip(ps, torch.autograd.grad(loss, ps, create_graph=True)):
+            p.grad = g
+        opt.step()
+        values.append([flat(p) for p in ps])
+    meta = sum((p * m).sum() for p, m in zip(ps, ms))
+    meta.backward()
+    name = typ + "(" + ", ".join("%s=%r" % kv for kv in kwargs.items()) + ", differentiable=True)"
+    return {"name": name, "type": typ, "args": {k: jsonable(v) for k, v in kwargs.items()}, "sign": sign,
+            "steps": steps, "params": values, "w_grads": [flat(w.grad) for w in ws]}
+
+
+def gen_differentiable():
+    return {
+        "torch_version": torch.__version__,
+        "params": PARAMS[:3], "targets": TARGETS, "weights": WEIGHTS, "meta": META,
+        "loss": "sign * sum_k ((p_k - t_k) ** 2 * |w_k|).sum(); meta = sum_k (p_k * m_k).sum()",
+        "cases": [diff_case(*c) for c in DIFF_CASES],
     }
 
 
@@ -482,7 +540,8 @@ def encode(v, indent=0):
     return json.dumps(v)
 
 
-GENERATORS = {"optimizers.json": gen_optimizers, "schedulers.json": gen_schedulers}
+GENERATORS = {"optimizers.json": gen_optimizers, "differentiable.json": gen_differentiable,
+              "schedulers.json": gen_schedulers}
 EXACT_FILES = ("schedulers.json",)
 
 

@@ -1,0 +1,105 @@
+package optim
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/aecifar/aecifar/csrc"
+	"github.com/aecifar/aecifar/torch/testing/parity"
+)
+
+// fusedOnCPU reports whether the libtorch has a CPU kernel of _fused_adam_ (2.4 and later).
+func fusedOnCPU(t *testing.T) bool {
+	parts := strings.SplitN(csrc.TorchVersion(), ".", 3)
+	if len(parts) < 2 {
+		t.Fatalf("libtorch version %q", csrc.TorchVersion())
+	}
+	major, err1 := strconv.Atoi(parts[0])
+	minor, err2 := strconv.Atoi(parts[1])
+	if err1 != nil || err2 != nil {
+		t.Fatalf("libtorch version %q", csrc.TorchVersion())
+	}
+	return major > 2 || major == 2 && minor >= 4
+}
+
+// TestFusedAdamStep runs the fused step on the CPU, which NewAdam refuses as PyTorch 1.13 does
+// but a group can be switched to after construction: where libtorch has the CPU kernel (2.4 and
+// later) every Adam case must follow PyTorch's for-loop values (the kernel computes the bias
+// corrections in its own order: within 3e-5 of each tensor's scale, as capturable); where it has
+// not, the step must fail with libtorch's error, leaving the parameters as they were.
+func TestFusedAdamStep(t *testing.T) {
+	f := loadOptimizers(t)
+	const tol = 3e-5
+	cpu := fusedOnCPU(t)
+	ran := 0
+	for i := range f.Cases {
+		c := f.Cases[i]
+		if c.Type != "Adam" {
+			continue
+		}
+		ran++
+		t.Run(c.Name, func(t *testing.T) {
+			p := newProblem(f)
+			defer p.drop()
+			groups, groupOpts := p.groups(&c)
+			args := kwargs{}
+			for k, v := range c.Args {
+				if k != "foreach" { // an explicit foreach takes precedence over fused
+					args[k] = v
+				}
+			}
+			opt, err := newOptimizer(c.Type, args, groups, groupOpts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer opt.Drop()
+			for _, g := range opt.ParamGroups() {
+				g.Fused, g.Foreach = true, nil
+			}
+			if !cpu {
+				before, _ := p.params[0].Float32s()
+				_, err := p.tryStep(t, opt, c.Sign)
+				if err == nil || !strings.Contains(err.Error(), "_fused_adam_") {
+					t.Fatalf("libtorch %s has no CPU kernel of _fused_adam_, yet the step gave %v", csrc.TorchVersion(), err)
+				}
+				after, _ := p.params[0].Float32s()
+				if err := parity.Compare(after, f64s(before), parity.Tol{}); err != nil {
+					t.Errorf("a failed fused step moved the parameters: %v", err)
+				}
+				return
+			}
+			for k := range f.Steps {
+				loss := p.step(t, opt, c.Sign)
+				if err := parity.Compare([]float64{loss}, c.Losses[k:k+1], parity.Tol{Rel: tol}); err != nil {
+					t.Fatalf("loss before step %d: %v", k+1, err)
+				}
+				for j, w := range c.Params[k] {
+					got, err := p.params[j].Float32s()
+					if err != nil {
+						t.Fatal(err)
+					}
+					if err := parity.Compare(got, w, parity.Tol{Abs: tol * scaleOf(w)}); err != nil {
+						t.Fatalf("parameter %d after step %d: %v", j, k+1, err)
+					}
+				}
+			}
+			sd := opt.StateDict()
+			defer sd.Drop()
+			if st := sd.Get("state.0.step"); st == nil || st.DType().Name() != "float32" {
+				t.Errorf("state.0.step: %v, want the float32 step tensor", st)
+			}
+		})
+	}
+	if ran == 0 {
+		t.Fatal("no Adam case in optimizers.json")
+	}
+}
+
+func f64s(v []float32) []float64 {
+	out := make([]float64, len(v))
+	for i, x := range v {
+		out[i] = float64(x)
+	}
+	return out
+}
