@@ -21,7 +21,10 @@
 // Python implementation detail, so csrc compiles the shim only against libtorch 1.13 and 2.x, and
 // the test with a Python rank checks it against the installed torch (run on 1.13 and 2.6). Gloo's
 // device is Python's: one per interface named in GLOO_SOCKET_IFNAME, else this host's name, falling
-// back to loopback.
+// back to loopback; except that with a loopback master (127.0.0.1, ::1, localhost: every rank on
+// this machine) and no GLOO_SOCKET_IFNAME it binds to the master's address, which needs no lookup
+// of the host's name (where that name does not resolve, libtorch 2.x warns on stderr and falls back
+// to loopback all the same). Ranks bound either way reach each other on one machine.
 //
 // # Errors and time
 //
@@ -46,6 +49,7 @@ package distributed
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"runtime"
@@ -265,6 +269,21 @@ func (pg *ProcessGroup) Destroy() {
 }
 
 // rendezvous is what an init method yields: where the store is, and this rank's place.
+// glooHostname is the address Gloo's device binds to when GLOO_SOCKET_IFNAME names no interface:
+// a loopback master's own address, else "" for Gloo's default device (this host's name).
+func glooHostname(master, ifaces string) string {
+	if len(ifaces) > 1 { // Python's binding reads GLOO_SOCKET_IFNAME only when it is this long
+		return ""
+	}
+	if master == "localhost" {
+		return master
+	}
+	if ip := net.ParseIP(strings.Trim(master, "[]")); ip != nil && ip.IsLoopback() {
+		return ip.String()
+	}
+	return ""
+}
+
 type rendezvous struct {
 	host        string
 	port        int
@@ -441,7 +460,8 @@ func newDefaultGroup(backend Backend, o InitOptions, getenv func(string) string)
 		}
 		pg.stores = append(pg.stores, groupStore)
 	}
-	if pg.g, err = csrc.NewGlooGroup(groupStore, rv.rank, rv.world, getenv("GLOO_SOCKET_IFNAME"), "", ms); err != nil {
+	ifaces := getenv("GLOO_SOCKET_IFNAME")
+	if pg.g, err = csrc.NewGlooGroup(groupStore, rv.rank, rv.world, ifaces, glooHostname(rv.host, ifaces), ms); err != nil {
 		return fail("ProcessGroupGloo", err)
 	}
 	if seq.sequenceFirst {

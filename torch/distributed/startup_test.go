@@ -36,3 +36,24 @@ func TestStartupOf(t *testing.T) {
 		}
 	}
 }
+
+// TestGlooHostname: a loopback master binds Gloo to that address unless GLOO_SOCKET_IFNAME names
+// interfaces; any other master leaves Gloo its default device.
+func TestGlooHostname(t *testing.T) {
+	for _, c := range []struct{ master, ifaces, want string }{
+		{"127.0.0.1", "", "127.0.0.1"},
+		{"127.0.0.2", "", "127.0.0.2"},
+		{"localhost", "", "localhost"},
+		{"::1", "", "::1"},
+		{"[::1]", "", "::1"},
+		{"127.0.0.1", "lo", ""},
+		{"127.0.0.1", "x", "127.0.0.1"}, // one character: Python's binding ignores it
+		{"10.0.0.5", "", ""},
+		{"node-3.cluster", "", ""},
+		{"", "", ""},
+	} {
+		if got := glooHostname(c.master, c.ifaces); got != c.want {
+			t.Errorf("glooHostname(%q, %q) = %q, want %q", c.master, c.ifaces, got, c.want)
+		}
+	}
+}
