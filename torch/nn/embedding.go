@@ -35,16 +35,7 @@ func NewEmbedding(numEmbeddings, embeddingDim int64, opts ...EmbeddingOptions) *
 	m := bind(&Embedding{NumEmbeddings: numEmbeddings, EmbeddingDim: embeddingDim})
 	o := options(&m.Base, "Embedding", opts)
 	m.MaxNorm, m.NormType, m.ScaleGradByFreq, m.Sparse = o.MaxNorm, or(o.NormType, 2.0), o.ScaleGradByFreq, o.Sparse
-	if o.PaddingIdx != nil {
-		p := *o.PaddingIdx
-		switch {
-		case p > 0 && p >= numEmbeddings, p < 0 && p < -numEmbeddings:
-			m.errorf("Embedding", "Padding_idx must be within num_embeddings")
-		case p < 0:
-			p += numEmbeddings
-		}
-		m.PaddingIdx = &p
-	}
+	m.PaddingIdx = m.paddingIdx("Embedding", o.PaddingIdx)
 	m.Weight = m.RegisterParameter("weight", newParameter(numEmbeddings, embeddingDim))
 	m.ResetParameters()
 	return m
@@ -64,16 +55,28 @@ func NewEmbeddingFromPretrained(embeddings *torch.Tensor, freeze bool, opts ...E
 		m.NumEmbeddings, m.EmbeddingDim = embeddings.Size(0), embeddings.Size(1)
 	}
 	m.MaxNorm, m.NormType, m.ScaleGradByFreq, m.Sparse = o.MaxNorm, or(o.NormType, 2.0), o.ScaleGradByFreq, o.Sparse
-	if o.PaddingIdx != nil {
-		p := *o.PaddingIdx
-		if p < 0 {
-			p += m.NumEmbeddings
-		}
-		m.PaddingIdx = &p
+	if m.err == nil {
+		m.PaddingIdx = m.paddingIdx("Embedding.from_pretrained", o.PaddingIdx)
 	}
 	m.Weight = m.RegisterParameter("weight", embeddings)
 	m.Weight.SetRequiresGrad(!freeze)
 	return m
+}
+
+// paddingIdx is nn.Embedding's check of padding_idx against NumEmbeddings, and the index made
+// non-negative as PyTorch stores it.
+func (m *Embedding) paddingIdx(name string, idx *int64) *int64 {
+	if idx == nil {
+		return nil
+	}
+	p := *idx
+	switch {
+	case p > 0 && p >= m.NumEmbeddings, p < 0 && p < -m.NumEmbeddings:
+		m.errorf(name, "Padding_idx must be within num_embeddings")
+	case p < 0:
+		p += m.NumEmbeddings
+	}
+	return &p
 }
 
 // ResetParameters is reset_parameters(): normal_(weight), then the padding row zeroed.
