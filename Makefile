@@ -12,6 +12,9 @@ SHELL := /bin/bash
 # (libtorch-cuda-dev, python3-torch-cuda, libgloo-cuda-dev, in contrib since Debian 13) conflict with
 # the CPU ones: installing the CPU package would remove them, so with libtorch-cuda-dev installed the
 # CUDA alternative is the one installed.
+# With libtorch-cuda-dev, also NCCL's headers (libnccl-dev), without which ProcessGroupNCCL.hpp
+# cannot be compiled (torch/distributed's NCCL backend).
+CUDA_APT_PACKAGES ?= libnccl-dev
 APT_PACKAGES ?= libtorch-dev|libtorch-cuda-dev libopenblas0-pthread libgloo-dev|libgloo-cuda-dev python3-torch|python3-torch-cuda python3-torchvision python3-numpy g++
 
 # Where the data lives: an ImageFolder tree (train/, test/) or the CIFAR-10 binary release.
@@ -45,7 +48,9 @@ deps: ## Install the system packages (Debian/Ubuntu, as root) when missing
 	missing=$$(for alts in $$pkgs; do \
 		for p in $${alts//|/ }; do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' && continue 2; done; \
 		pick=$${alts%%|*}; if [ -n "$$cuda" ]; then for p in $${alts//|/ }; do case $$p in *cuda*) pick=$$p;; esac; done; fi; \
-		echo $$pick; done); \
+		echo $$pick; done; \
+		if [ -n "$$cuda" ]; then for p in $(CUDA_APT_PACKAGES); do \
+			dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done; fi); \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ -n "$(LIBTORCH)" ]; then echo "setup: LIBTORCH is set; not installing $$missing"; exit 0; fi; \
 	if ! command -v apt-get >/dev/null; then echo "setup: no apt-get: install libtorch yourself and set LIBTORCH (see README)"; exit 0; fi; \

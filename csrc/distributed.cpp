@@ -1,4 +1,5 @@
-// csrc's c10d shim (distributed.h): TCPStore, PrefixStore and ProcessGroupGloo from libtorch itself,
+// csrc's c10d shim (distributed.h): TCPStore, PrefixStore, ProcessGroupGloo and, in CUDA builds,
+// ProcessGroupNCCL from libtorch itself,
 // so that Go ranks speak c10d's protocols and join one group with Python's.
 //
 // ProcessGroupGloo.hpp declares nothing unless USE_C10D_GLOO is defined, and includes Gloo's headers
@@ -29,6 +30,16 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
+// ProcessGroupNCCL: in a CUDA build (AECIFAR_CUDA) whose libtorch has the header, with NCCL's
+// <nccl.h> (Debian: libnccl-dev). Like Gloo's, the header declares nothing without its USE_ macro.
+#if defined(AECIFAR_CUDA) && __has_include(<nccl.h>) && __has_include(<torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>)
+#define AECIFAR_NCCL 1
+#ifndef USE_C10D_NCCL
+#define USE_C10D_NCCL 1
+#endif
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#endif
+
 #include <ATen/ATen.h>
 
 #include <algorithm>
@@ -41,8 +52,16 @@ namespace {
 
 using StorePtr = c10::intrusive_ptr<c10d::Store>;
 
+// The class the backends implement: c10d::ProcessGroup in 1.13, c10d::Backend from 2.0 (where
+// ProcessGroup became the dispatcher in front of backends).
+#if TORCH_VERSION_MAJOR >= 2
+using BackendBase = c10d::Backend;
+#else
+using BackendBase = c10d::ProcessGroup;
+#endif
+
 struct Group {
-  c10::intrusive_ptr<c10d::ProcessGroupGloo> pg;
+  c10::intrusive_ptr<BackendBase> pg;
   int size;
 };
 
@@ -232,6 +251,35 @@ char *csrc_dist_gloo_new(csrc_dist_store st, int rank, int size, const char *ifa
   })
 }
 
+char *csrc_dist_nccl_available(void) {
+#ifdef AECIFAR_NCCL
+  return nullptr;
+#elif !defined(AECIFAR_CUDA)
+  return strdup("Distributed package doesn't have NCCL built in: this build's libtorch is not a CUDA one "
+                "(see the README's CUDA section)");
+#elif !__has_include(<torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>)
+  return strdup("Distributed package doesn't have NCCL built in: this CUDA libtorch has no ProcessGroupNCCL.hpp");
+#else
+  return strdup("Distributed package doesn't have NCCL built in: NCCL's header <nccl.h> is missing: install "
+                "libnccl-dev (make deps) and rebuild");
+#endif
+}
+
+char *csrc_dist_nccl_new(csrc_dist_store st, int rank, int size, int64_t timeout_ms, csrc_dist_group *out) {
+#ifdef AECIFAR_NCCL
+  CSRC_TRY({
+    // Python's defaults for init_process_group: is_high_priority_stream False, the group's timeout.
+    auto opts = c10d::ProcessGroupNCCL::Options::create(false);
+    opts->timeout = ms(timeout_ms);
+    auto pg = c10::make_intrusive<c10d::ProcessGroupNCCL>(store(st), rank, size, opts);
+    *out = new Group{std::move(pg), size};
+  })
+#else
+  (void)st, (void)rank, (void)size, (void)timeout_ms, (void)out;
+  return csrc_dist_nccl_available();
+#endif
+}
+
 char *csrc_dist_set_sequence_number(csrc_dist_group g) { CSRC_TRY(group(g).pg->setSequenceNumberForGroup()) }
 
 void csrc_dist_group_free(csrc_dist_group g) {
@@ -339,6 +387,8 @@ void csrc_dist_store_free(csrc_dist_store) {}
 char *csrc_dist_gloo_new(csrc_dist_store, int, int, const char *, const char *, int64_t, csrc_dist_group *) {
   return unavailable();
 }
+char *csrc_dist_nccl_available(void) { return unavailable(); }
+char *csrc_dist_nccl_new(csrc_dist_store, int, int, int64_t, csrc_dist_group *) { return unavailable(); }
 char *csrc_dist_set_sequence_number(csrc_dist_group) { return unavailable(); }
 void csrc_dist_group_free(csrc_dist_group) {}
 char *csrc_dist_all_reduce(csrc_dist_group, csrc_tensor, int, int64_t) { return unavailable(); }

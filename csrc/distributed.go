@@ -103,6 +103,19 @@ func NewGlooGroup(store *DistStore, rank, size int, ifaces, hostname string, tim
 	return &DistGroup{p}, nil
 }
 
+// NCCLAvailable is nil when ProcessGroupNCCL is compiled in, else why it is not.
+func NCCLAvailable() error { return errorFrom(C.csrc_dist_nccl_available()) }
+
+// NewNCCLGroup is ProcessGroupNCCL(store, rank, size, options) with Python's default options and
+// the timeout.
+func NewNCCLGroup(store *DistStore, rank, size int, timeoutMS int64) (*DistGroup, error) {
+	var p C.csrc_dist_group
+	if err := errorFrom(C.csrc_dist_nccl_new(store.p, C.int(rank), C.int(size), C.int64_t(timeoutMS), &p)); err != nil {
+		return nil, err
+	}
+	return &DistGroup{p}, nil
+}
+
 // SetSequenceNumber is ProcessGroup::setSequenceNumberForGroup.
 func (g *DistGroup) SetSequenceNumber() error { return errorFrom(C.csrc_dist_set_sequence_number(g.p)) }
 

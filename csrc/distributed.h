@@ -19,7 +19,7 @@ extern "C" {
 #endif
 
 typedef void *csrc_dist_store; // c10::intrusive_ptr<c10d::Store> *
-typedef void *csrc_dist_group; // a ProcessGroupGloo and its size
+typedef void *csrc_dist_group; // a ProcessGroupGloo or ProcessGroupNCCL, and its size
 
 // NULL when the shim is compiled in, else why it is not.
 char *csrc_dist_available(void);
@@ -47,6 +47,12 @@ void csrc_dist_store_free(csrc_dist_store s);
 // else Gloo's default device (this host's name, falling back to loopback); two threads per device.
 char *csrc_dist_gloo_new(csrc_dist_store store, int rank, int size, const char *ifaces, const char *hostname,
                          int64_t timeout_ms, csrc_dist_group *out);
+// NULL when ProcessGroupNCCL is compiled in (a CUDA libtorch with its header, and <nccl.h>), else
+// why not.
+char *csrc_dist_nccl_available(void);
+// ProcessGroupNCCL(store, rank, size, options) with Python's default options and timeout_ms. Each
+// rank drives the CUDA device of the tensors it passes (one device per rank, as NCCL requires).
+char *csrc_dist_nccl_new(csrc_dist_store store, int rank, int size, int64_t timeout_ms, csrc_dist_group *out);
 // ProcessGroup::setSequenceNumberForGroup, which init_process_group calls last.
 char *csrc_dist_set_sequence_number(csrc_dist_group g);
 void csrc_dist_group_free(csrc_dist_group g);

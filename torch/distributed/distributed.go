@@ -36,8 +36,13 @@
 // state across ranks is unknown, as in PyTorch: destroy it.
 //
 // Where the shim is not compiled in (no Gloo headers, another libtorch, the build tag
-// aecifar_noc10d), IsAvailable is false and InitProcessGroup returns why. NCCL needs a CUDA libtorch
-// with ProcessGroupNCCL, which this shim does not wrap: Backend NCCL is refused with a clear error.
+// aecifar_noc10d), IsAvailable is false and InitProcessGroup returns why. Backend NCCL needs a CUDA
+// build (csrc's AECIFAR_CUDA) whose libtorch has ProcessGroupNCCL and NCCL's <nccl.h> (Debian's
+// libnccl-dev, which make deps installs beside libtorch-cuda-dev); elsewhere IsNCCLAvailable is
+// false and InitProcessGroup says which is missing. Each rank then passes tensors on its own CUDA
+// device (cuda:LOCAL_RANK under torchrun), as with PyTorch. The NCCL group is built, linked and
+// its errors tested without a GPU (Debian 13's CUDA libtorch); its collectives run only where a
+// GPU is: the README says whether they have been.
 //
 // # Concurrency
 //
@@ -123,8 +128,9 @@ func IsAvailable() bool { return csrc.DistAvailable() == nil }
 // IsGlooAvailable is torch.distributed.is_gloo_available.
 func IsGlooAvailable() bool { return IsAvailable() }
 
-// IsNCCLAvailable is torch.distributed.is_nccl_available: always false here (see the package doc).
-func IsNCCLAvailable() bool { return false }
+// IsNCCLAvailable is torch.distributed.is_nccl_available: whether this binary has ProcessGroupNCCL
+// (a CUDA build with NCCL's header; see the package doc).
+func IsNCCLAvailable() bool { return IsAvailable() && csrc.NCCLAvailable() == nil }
 
 // InitOptions are init_process_group's keyword arguments; the zero value is PyTorch's defaults.
 type InitOptions struct {
@@ -393,7 +399,12 @@ func newDefaultGroup(backend Backend, o InitOptions, getenv func(string) string)
 	switch backend {
 	case Gloo:
 	case NCCL:
-		return nil, errors.New("distributed: Distributed package doesn't have NCCL built in (this build wraps Gloo only; NCCL needs a CUDA libtorch)")
+		if err := csrc.DistAvailable(); err != nil {
+			return nil, err
+		}
+		if err := csrc.NCCLAvailable(); err != nil {
+			return nil, fmt.Errorf("distributed: %w", err)
+		}
 	default:
 		return nil, fmt.Errorf("distributed: Invalid backend: %q (want %q or %q)", string(backend), Gloo, NCCL)
 	}
@@ -452,7 +463,7 @@ func newDefaultGroup(backend Backend, o InitOptions, getenv func(string) string)
 		return fail("store", err)
 	}
 	pg.stores = append(pg.stores, defaultStore)
-	seq := startupOf(torch.VersionAtLeast(2, 0), getenv)
+	seq := startupOf(torch.VersionAtLeast(2, 0), backend, getenv)
 	groupStore := defaultStore
 	for _, prefix := range seq.prefixes {
 		if groupStore, err = csrc.NewPrefixStore(prefix, groupStore); err != nil {
@@ -460,9 +471,15 @@ func newDefaultGroup(backend Backend, o InitOptions, getenv func(string) string)
 		}
 		pg.stores = append(pg.stores, groupStore)
 	}
-	ifaces := getenv("GLOO_SOCKET_IFNAME")
-	if pg.g, err = csrc.NewGlooGroup(groupStore, rv.rank, rv.world, ifaces, glooHostname(rv.host, ifaces), ms); err != nil {
-		return fail("ProcessGroupGloo", err)
+	if backend == NCCL {
+		if pg.g, err = csrc.NewNCCLGroup(groupStore, rv.rank, rv.world, ms); err != nil {
+			return fail("ProcessGroupNCCL", err)
+		}
+	} else {
+		ifaces := getenv("GLOO_SOCKET_IFNAME")
+		if pg.g, err = csrc.NewGlooGroup(groupStore, rv.rank, rv.world, ifaces, glooHostname(rv.host, ifaces), ms); err != nil {
+			return fail("ProcessGroupGloo", err)
+		}
 	}
 	if seq.sequenceFirst {
 		if err := pg.g.SetSequenceNumber(); err != nil {
@@ -507,14 +524,18 @@ type startup struct {
 // _new_process_group_helper gives Gloo PrefixStore("0") (the group's name) and init_process_group
 // then counts every rank in at "store_based_barrier_key:1" before setting the sequence number. 2.x
 // (read from 2.6's distributed_c10d.py, checked against Python 2.6) nests PrefixStore("0/") and
-// the device's PrefixStore("cpu/"), sets the sequence number as it creates the backend, and runs the
+// the device's PrefixStore ("cpu/" for Gloo, "cuda/" for NCCL), sets the sequence number as it creates the backend, and runs the
 // barrier only when TORCH_DIST_INIT_BARRIER is 1, at "store_based_barrier_key:0" with a
 // last_worker key.
-func startupOf(v2 bool, getenv func(string) string) startup {
+func startupOf(v2 bool, backend Backend, getenv func(string) string) startup {
 	if !v2 {
 		return startup{prefixes: []string{"0"}, barrierKey: "store_based_barrier_key:1"}
 	}
-	s := startup{prefixes: []string{"0/", "cpu/"}, sequenceFirst: true}
+	device := "cpu/"
+	if backend == NCCL {
+		device = "cuda/"
+	}
+	s := startup{prefixes: []string{"0/", device}, sequenceFirst: true}
 	if n, err := strconv.Atoi(getenv("TORCH_DIST_INIT_BARRIER")); err == nil && n == 1 {
 		s.barrierKey, s.lastWorker = "store_based_barrier_key:0", true
 	}

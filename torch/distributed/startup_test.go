@@ -2,6 +2,7 @@ package distributed
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -28,8 +29,14 @@ func TestStartupOf(t *testing.T) {
 		{"2.x TORCH_DIST_INIT_BARRIER=0", true, "0", startup{prefixes: []string{"0/", "cpu/"}, sequenceFirst: true}},
 		{"2.x TORCH_DIST_INIT_BARRIER=1", true, "1", startup{prefixes: []string{"0/", "cpu/"}, sequenceFirst: true,
 			barrierKey: "store_based_barrier_key:0", lastWorker: true}},
+		{"1.13 nccl", false, "", startup{prefixes: []string{"0"}, barrierKey: "store_based_barrier_key:1"}},
+		{"2.x nccl", true, "", startup{prefixes: []string{"0/", "cuda/"}, sequenceFirst: true}},
 	} {
-		got := startupOf(c.v2, env(c.barrier))
+		backend := Gloo
+		if strings.HasSuffix(c.name, "nccl") {
+			backend = NCCL
+		}
+		got := startupOf(c.v2, backend, env(c.barrier))
 		if !slices.Equal(got.prefixes, c.want.prefixes) || got.sequenceFirst != c.want.sequenceFirst ||
 			got.barrierKey != c.want.barrierKey || got.lastWorker != c.want.lastWorker {
 			t.Errorf("%s: %+v, want %+v", c.name, got, c.want)
