@@ -60,7 +60,7 @@ fi
 
 if has tests; then
   log "CUDA tests"
-  go test -count=1 -v -run 'CUDA|Graph|Pinned|Unavailable|Device' ./torch/ ./torch/cuda/ ./train/ 2>&1 | tee "$RES/tests-cuda.txt" | grep -E "^(--- |ok|FAIL|panic)|cuda|CUDA" | head -60
+  go test -count=1 -v -run 'CUDA|Graph|Pinned|Unavailable|Device|NCCL|Fused' ./torch/ ./torch/cuda/ ./train/ ./torch/distributed/ ./torch/optim/ 2>&1 | tee "$RES/tests-cuda.txt" | grep -E "^(--- |ok|FAIL|panic)|cuda|CUDA" | head -60
   log "fused augmentation benchmark on $DEVICE"
   AECIFAR_BENCH_DEVICE=$DEVICE go test -run '^$' -bench . -benchtime 200x ./torch/vision/transforms/fused/ 2>&1 | tee "$RES/bench-fused.txt" | grep -E "Benchmark|ok|FAIL"
 fi

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/aecifar/aecifar/csrc"
+	"github.com/aecifar/aecifar/torch"
 	"github.com/aecifar/aecifar/torch/testing/parity"
 )
 
@@ -30,7 +31,6 @@ func fusedOnCPU(t *testing.T) bool {
 // not, the step must fail with libtorch's error, leaving the parameters as they were.
 func TestFusedAdamStep(t *testing.T) {
 	f := loadOptimizers(t)
-	const tol = 3e-5
 	cpu := fusedOnCPU(t)
 	ran := 0
 	for i := range f.Cases {
@@ -57,42 +57,99 @@ func TestFusedAdamStep(t *testing.T) {
 			for _, g := range opt.ParamGroups() {
 				g.Fused, g.Foreach = true, nil
 			}
-			if !cpu {
-				before, _ := p.params[0].Float32s()
-				_, err := p.tryStep(t, opt, c.Sign)
-				if err == nil || !strings.Contains(err.Error(), "_fused_adam_") {
-					t.Fatalf("libtorch %s has no CPU kernel of _fused_adam_, yet the step gave %v", csrc.TorchVersion(), err)
-				}
-				after, _ := p.params[0].Float32s()
-				if err := parity.Compare(after, f64s(before), parity.Tol{}); err != nil {
-					t.Errorf("a failed fused step moved the parameters: %v", err)
-				}
-				return
-			}
-			for k := range f.Steps {
-				loss := p.step(t, opt, c.Sign)
-				if err := parity.Compare([]float64{loss}, c.Losses[k:k+1], parity.Tol{Rel: tol}); err != nil {
-					t.Fatalf("loss before step %d: %v", k+1, err)
-				}
-				for j, w := range c.Params[k] {
-					got, err := p.params[j].Float32s()
-					if err != nil {
-						t.Fatal(err)
-					}
-					if err := parity.Compare(got, w, parity.Tol{Abs: tol * scaleOf(w)}); err != nil {
-						t.Fatalf("parameter %d after step %d: %v", j, k+1, err)
-					}
-				}
-			}
-			sd := opt.StateDict()
-			defer sd.Drop()
-			if st := sd.Get("state.0.step"); st == nil || st.DType().Name() != "float32" {
-				t.Errorf("state.0.step: %v, want the float32 step tensor", st)
-			}
+			fusedSteps(t, f, &c, p, opt, cpu)
 		})
 	}
 	if ran == 0 {
 		t.Fatal("no Adam case in optimizers.json")
+	}
+}
+
+// TestFusedAdamOnCUDA runs every Adam case as NewAdam(..., Fused: true) on cuda:0, against
+// PyTorch's for-loop values as TestFusedAdamStep does.
+func TestFusedAdamOnCUDA(t *testing.T) {
+	if !torch.CUDAIsAvailable() {
+		t.Skip("no CUDA device: the fused kernel on CUDA not run")
+	}
+	f := loadOptimizers(t)
+	for i := range f.Cases {
+		c := f.Cases[i]
+		if c.Type != "Adam" {
+			continue
+		}
+		t.Run(c.Name, func(t *testing.T) {
+			p := newProblem(f)
+			defer p.drop()
+			for _, ts := range []*[]*torch.Tensor{&p.params, &p.targets, &p.weights} {
+				for j, x := range *ts {
+					moved := x.To(torch.CUDA(0))
+					if x.RequiresGrad() { // a leaf on the device, as model.to(device) makes it
+						leaf := moved.Detach().SetRequiresGrad(true)
+						moved.Drop()
+						moved = leaf
+					}
+					x.Drop()
+					(*ts)[j] = torch.Keep(moved)
+				}
+			}
+			groups, groupOpts := p.groups(&c)
+			args := kwargs{"fused": true}
+			for k, v := range c.Args {
+				if k != "foreach" {
+					args[k] = v
+				}
+			}
+			for _, o := range groupOpts {
+				if o != nil {
+					o["fused"] = true
+				}
+			}
+			opt, err := newOptimizer(c.Type, args, groups, groupOpts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer opt.Drop()
+			fusedSteps(t, f, &c, p, opt, true)
+		})
+	}
+}
+
+// fusedSteps runs case c's steps with a fused optimizer and compares them with PyTorch's for-loop
+// values; where run is false (no kernel for the parameters' device), it checks the refusal.
+func fusedSteps(t *testing.T, f *optimFile, c *optimCase, p *problem, opt testOptimizer, run bool) {
+	t.Helper()
+	const tol = 3e-5
+	if !run {
+		before, _ := p.params[0].Float32s()
+		_, err := p.tryStep(t, opt, c.Sign)
+		if err == nil || !strings.Contains(err.Error(), "_fused_adam_") {
+			t.Fatalf("libtorch %s has no CPU kernel of _fused_adam_, yet the step gave %v", csrc.TorchVersion(), err)
+		}
+		after, _ := p.params[0].Float32s()
+		if err := parity.Compare(after, f64s(before), parity.Tol{}); err != nil {
+			t.Errorf("a failed fused step moved the parameters: %v", err)
+		}
+		return
+	}
+	for k := range f.Steps {
+		loss := p.step(t, opt, c.Sign)
+		if err := parity.Compare([]float64{loss}, c.Losses[k:k+1], parity.Tol{Rel: tol}); err != nil {
+			t.Fatalf("loss before step %d: %v", k+1, err)
+		}
+		for j, w := range c.Params[k] {
+			got, err := p.params[j].Float32s()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := parity.Compare(got, w, parity.Tol{Abs: tol * scaleOf(w)}); err != nil {
+				t.Fatalf("parameter %d after step %d: %v", j, k+1, err)
+			}
+		}
+	}
+	sd := opt.StateDict()
+	defer sd.Drop()
+	if st := sd.Get("state.0.step"); st == nil || st.DType().Name() != "float32" {
+		t.Errorf("state.0.step: %v, want the float32 step tensor", st)
 	}
 }
 
