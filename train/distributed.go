@@ -107,7 +107,7 @@ func (c Config) agree(err error) error {
 	}
 	var worst float64
 	torch.WithScope(func(s *torch.Scope) {
-		t := s.Attach(torch.FromSlice([]float64{code}, 1))
+		t := c.collective(s, []float64{code})
 		if rerr := c.Group.AllReduce(t, distributed.Max); rerr != nil {
 			worst = -1
 			if err == nil {
@@ -128,6 +128,16 @@ func (c Config) agree(err error) error {
 	return nil
 }
 
+// collective is vals as a tensor where the group's collectives take it: on this rank's CUDA device
+// for NCCL (which refuses CPU tensors, as in PyTorch), on the CPU for Gloo.
+func (c Config) collective(s *torch.Scope, vals []float64) *torch.Tensor {
+	t := s.Attach(torch.FromSlice(vals, int64(len(vals))))
+	if c.Group.Backend() == distributed.NCCL {
+		t = s.Attach(t.To(c.Device))
+	}
+	return t
+}
+
 // sumRanks replaces each value by its sum over the ranks (in float64); without a group it does
 // nothing.
 func (c Config) sumRanks(vals ...*float64) error {
@@ -140,7 +150,7 @@ func (c Config) sumRanks(vals ...*float64) error {
 	}
 	var err error
 	torch.WithScope(func(s *torch.Scope) {
-		t := s.Attach(torch.FromSlice(xs, int64(len(xs))))
+		t := c.collective(s, xs)
 		if err = c.Group.AllReduce(t, distributed.Sum); err != nil {
 			return
 		}

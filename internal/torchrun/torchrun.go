@@ -19,8 +19,8 @@ func Active() bool { return os.Getenv("WORLD_SIZE") != "" }
 
 // Join joins the default process group over env:// when torchrun started the process, and returns
 // it with the device this rank trains on; outside torchrun it returns nil and device unchanged.
-// On the CPU the backend is Gloo. On CUDA it is NCCL, which torch/distributed does not wrap: Join
-// then fails with that reason. deviceFlag is what the user asked for: "cuda" or "auto" give each
+// On the CPU the backend is Gloo. On CUDA it is NCCL, which needs a CUDA build with NCCL (see
+// torch/distributed): elsewhere Join fails with that reason. deviceFlag is what the user asked for: "cuda" or "auto" give each
 // rank cuda:LOCAL_RANK, as a PyTorch DDP script's torch.cuda.set_device(local_rank) does.
 func Join(device torch.Device, deviceFlag string, timeout time.Duration) (*distributed.ProcessGroup, torch.Device, error) {
 	if !Active() {
