@@ -10,6 +10,9 @@
 //     Tensor.SetGrad);
 //   - augment.h / augment.cpp: the seed's augmentation as one affine resampling per image, on the
 //     images' device (package torch/vision/transforms/fused);
+//   - distributed.h / distributed.cpp: c10d (TCPStore, PrefixStore, ProcessGroupGloo, in CUDA
+//     builds ProcessGroupNCCL, and against libtorch 2.6 DistributedDataParallel's Reducer) for
+//     package torch/distributed;
 //   - cuda.h / cuda.cpp: CUDA graphs, side streams, synchronisation and the caching allocator's
 //     statistics (package torch/cuda), compiled only when the build defines AECIFAR_CUDA (a CUDA
 //     libtorch whose CUDA runtime headers were found: see csrc/libtorch's ProbeCUDA); otherwise its

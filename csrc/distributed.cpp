@@ -40,6 +40,20 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
 
+// PyTorch's C++ Reducer, which DistributedDataParallel drives: its header includes distributed
+// autograd's context.h, which Debian 12's libtorch 1.13 does not ship and Debian 13's 2.6 does. The
+// Reducer wants the dispatching c10d::ProcessGroup in front of the backend, whose constructor
+// changed within 2.x: compiled for libtorch 2.6, the release it was built and tested against.
+#if TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR == 6 &&                                                  \
+    __has_include(<torch/csrc/distributed/autograd/context/context.h>) &&                                    \
+    __has_include(<torch/csrc/distributed/c10d/reducer.hpp>)
+#define AECIFAR_REDUCER 1
+#include <torch/csrc/distributed/c10d/ProcessGroup.hpp>
+#include <torch/csrc/distributed/c10d/comm.hpp>
+#include <torch/csrc/distributed/c10d/logger.hpp>
+#include <torch/csrc/distributed/c10d/reducer.hpp>
+#endif
+
 #include <ATen/ATen.h>
 
 #include <algorithm>
@@ -63,6 +77,8 @@ using BackendBase = c10d::ProcessGroup;
 struct Group {
   c10::intrusive_ptr<BackendBase> pg;
   int size;
+  StorePtr store; // the backend's store, for the ProcessGroup a Reducer needs
+  bool nccl;
 };
 
 StorePtr &store(csrc_dist_store s) { return *static_cast<StorePtr *>(s); }
@@ -247,7 +263,7 @@ char *csrc_dist_gloo_new(csrc_dist_store st, int rank, int size, const char *ifa
     }
     opts->threads = static_cast<int>(opts->devices.size() * 2);
     auto pg = c10::make_intrusive<c10d::ProcessGroupGloo>(store(st), rank, size, opts);
-    *out = new Group{std::move(pg), size};
+    *out = new Group{std::move(pg), size, store(st), false};
   })
 }
 
@@ -272,7 +288,7 @@ char *csrc_dist_nccl_new(csrc_dist_store st, int rank, int size, int64_t timeout
     auto opts = c10d::ProcessGroupNCCL::Options::create(false);
     opts->timeout = ms(timeout_ms);
     auto pg = c10::make_intrusive<c10d::ProcessGroupNCCL>(store(st), rank, size, opts);
-    *out = new Group{std::move(pg), size};
+    *out = new Group{std::move(pg), size, store(st), true};
   })
 #else
   (void)st, (void)rank, (void)size, (void)timeout_ms, (void)out;
@@ -287,6 +303,107 @@ void csrc_dist_group_free(csrc_dist_group g) {
     delete static_cast<Group *>(g);
   } catch (...) {
   }
+}
+
+char *csrc_dist_reducer_available(void) {
+#ifdef AECIFAR_REDUCER
+  return nullptr;
+#else
+  return strdup("PyTorch's C++ Reducer is compiled in only against libtorch 2.6 with distributed autograd's "
+                "headers (Debian 12's 1.13 lacks them)");
+#endif
+}
+
+#ifdef AECIFAR_REDUCER
+namespace {
+struct DDP {
+  c10::intrusive_ptr<c10d::ProcessGroup> pg;
+  std::shared_ptr<c10d::Reducer> reducer;
+  std::shared_ptr<c10d::Logger> logger;
+};
+DDP &ddp(csrc_dist_ddp d) { return *static_cast<DDP *>(d); }
+} // namespace
+#endif
+
+char *csrc_dist_ddp_new(csrc_dist_group g, csrc_tensor *params, int n, csrc_tensor *states, int n_states,
+                        int64_t bucket_cap_bytes, int64_t first_bucket_bytes, int64_t broadcast_bucket_bytes,
+                        int broadcast_buffers, csrc_dist_ddp *out) {
+#ifdef AECIFAR_REDUCER
+  CSRC_TRY({
+    Group &gr = group(g);
+    // The dispatching ProcessGroup in front of the backend, as _new_process_group_helper builds it.
+    auto type = gr.nccl ? c10d::ProcessGroup::BackendType::NCCL : c10d::ProcessGroup::BackendType::GLOO;
+    auto pg = c10::make_intrusive<c10d::ProcessGroup>(gr.store, gr.pg->getRank(), gr.size);
+    pg->setDefaultBackend(type);
+    pg->setBackend(gr.nccl ? c10::DeviceType::CUDA : c10::DeviceType::CPU, type, gr.pg);
+    std::vector<at::Tensor> ps = tensors(params, n);
+    // DistributedDataParallel.__init__: verify the shapes, broadcast rank 0's module states, then
+    // the reducer over the reversed bucket assignment, and its logger.
+    c10d::verify_params_across_processes(pg, ps, std::nullopt);
+    std::vector<at::Tensor> module_states;
+    for (int i = 0; i < n_states; i++) module_states.push_back(tensor(states[i]).detach());
+    if (!module_states.empty()) {
+      c10d::broadcast_coalesced(pg, module_states, static_cast<size_t>(broadcast_bucket_bytes), 0);
+    }
+    std::vector<bool> sparse(ps.size(), false);
+    auto [indices, limits] = c10d::compute_bucket_assignment_by_size(
+        ps, {static_cast<size_t>(first_bucket_bytes), static_cast<size_t>(bucket_cap_bytes)}, sparse);
+    std::reverse(indices.begin(), indices.end());
+    std::reverse(limits.begin(), limits.end());
+    auto reducer = std::make_shared<c10d::Reducer>(ps, indices, limits, pg, sparse, bucket_cap_bytes, false, false,
+                                                   std::unordered_map<size_t, std::string>{}, first_bucket_bytes);
+    auto logger = std::make_shared<c10d::Logger>(reducer);
+    reducer->set_logger(logger);
+    logger->set_construction_data_and_log("DistributedDataParallel", {}, -1, broadcast_buffers != 0, false, false);
+    *out = new DDP{std::move(pg), std::move(reducer), std::move(logger)};
+  })
+#else
+  (void)g, (void)params, (void)n, (void)states, (void)n_states, (void)bucket_cap_bytes, (void)first_bucket_bytes;
+  (void)broadcast_bucket_bytes, (void)broadcast_buffers, (void)out;
+  return csrc_dist_reducer_available();
+#endif
+}
+
+char *csrc_dist_ddp_pre_forward(csrc_dist_ddp d, int grad_enabled, int require_sync, csrc_tensor *buffers, int n,
+                                int64_t broadcast_bucket_bytes) {
+#ifdef AECIFAR_REDUCER
+  CSRC_TRY({
+    DDP &x = ddp(d);
+    // DistributedDataParallel._pre_forward.
+    if (grad_enabled && require_sync) {
+      x.logger->set_runtime_stats_and_log();
+      x.reducer->prepare_for_forward();
+    }
+    if (grad_enabled) x.reducer->rebuild_buckets();
+    if (n > 0) {
+      at::NoGradGuard no_grad;
+      c10d::broadcast_coalesced(x.pg, tensors(buffers, n), static_cast<size_t>(broadcast_bucket_bytes), 0);
+    }
+  })
+#else
+  (void)d, (void)grad_enabled, (void)require_sync, (void)buffers, (void)n, (void)broadcast_bucket_bytes;
+  return csrc_dist_reducer_available();
+#endif
+}
+
+char *csrc_dist_ddp_prepare_for_backward(csrc_dist_ddp d) {
+#ifdef AECIFAR_REDUCER
+  CSRC_TRY(ddp(d).reducer->prepare_for_backward({}))
+#else
+  (void)d;
+  return csrc_dist_reducer_available();
+#endif
+}
+
+void csrc_dist_ddp_free(csrc_dist_ddp d) {
+#ifdef AECIFAR_REDUCER
+  try {
+    delete static_cast<DDP *>(d);
+  } catch (...) {
+  }
+#else
+  (void)d;
+#endif
 }
 
 char *csrc_dist_all_reduce(csrc_dist_group g, csrc_tensor t, int op, int64_t timeout_ms) {
@@ -398,6 +515,14 @@ char *csrc_dist_reduce_scatter(csrc_dist_group, csrc_tensor, csrc_tensor *, int,
   return unavailable();
 }
 char *csrc_dist_barrier(csrc_dist_group, int64_t) { return unavailable(); }
+char *csrc_dist_reducer_available(void) { return unavailable(); }
+char *csrc_dist_ddp_new(csrc_dist_group, csrc_tensor *, int, csrc_tensor *, int, int64_t, int64_t, int64_t, int,
+                        csrc_dist_ddp *) {
+  return unavailable();
+}
+char *csrc_dist_ddp_pre_forward(csrc_dist_ddp, int, int, csrc_tensor *, int, int64_t) { return unavailable(); }
+char *csrc_dist_ddp_prepare_for_backward(csrc_dist_ddp) { return unavailable(); }
+void csrc_dist_ddp_free(csrc_dist_ddp) {}
 
 } // extern "C"
 

@@ -152,3 +152,42 @@ func (g *DistGroup) ReduceScatter(out unsafe.Pointer, ins []unsafe.Pointer, op i
 func (g *DistGroup) Barrier(timeoutMS int64) error {
 	return errorFrom(C.csrc_dist_barrier(g.p, C.int64_t(timeoutMS)))
 }
+
+// ReducerAvailable is nil when PyTorch's C++ Reducer is compiled in (libtorch 2.6), else why not.
+func ReducerAvailable() error { return errorFrom(C.csrc_dist_reducer_available()) }
+
+// DistDDP is DistributedDataParallel's C++ state: the Reducer over a group (csrc_dist_ddp).
+type DistDDP struct{ p C.csrc_dist_ddp }
+
+// NewDistDDP is csrc_dist_ddp_new: DistributedDataParallel.__init__'s collectives and Reducer.
+func NewDistDDP(g *DistGroup, params, states []unsafe.Pointer, bucketCap, firstBucket, broadcastBucket int64, broadcastBuffers bool) (*DistDDP, error) {
+	var p C.csrc_dist_ddp
+	err := errorFrom(C.csrc_dist_ddp_new(g.p, cHandles(params), C.int(len(params)), cHandles(states), C.int(len(states)),
+		C.int64_t(bucketCap), C.int64_t(firstBucket), C.int64_t(broadcastBucket), cbool(broadcastBuffers), &p))
+	if err != nil {
+		return nil, err
+	}
+	return &DistDDP{p}, nil
+}
+
+// PreForward is csrc_dist_ddp_pre_forward.
+func (d *DistDDP) PreForward(gradEnabled, requireSync bool, buffers []unsafe.Pointer, broadcastBucket int64) error {
+	return errorFrom(C.csrc_dist_ddp_pre_forward(d.p, cbool(gradEnabled), cbool(requireSync), cHandles(buffers),
+		C.int(len(buffers)), C.int64_t(broadcastBucket)))
+}
+
+// PrepareForBackward is Reducer::prepare_for_backward({}).
+func (d *DistDDP) PrepareForBackward() error {
+	return errorFrom(C.csrc_dist_ddp_prepare_for_backward(d.p))
+}
+
+// Free destroys the Reducer (removing its autograd hooks); it is idempotent.
+func (d *DistDDP) Free() {
+	if d != nil && d.p != nil {
+		C.csrc_dist_ddp_free(d.p)
+		d.p = nil
+	}
+}
+
+// Live reports whether Free has not been called.
+func (d *DistDDP) Live() bool { return d != nil && d.p != nil }

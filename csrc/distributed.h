@@ -70,6 +70,28 @@ char *csrc_dist_all_gather(csrc_dist_group g, csrc_tensor *outs, int n, csrc_ten
 char *csrc_dist_reduce_scatter(csrc_dist_group g, csrc_tensor out, csrc_tensor *ins, int n, int op, int64_t timeout_ms);
 char *csrc_dist_barrier(csrc_dist_group g, int64_t timeout_ms);
 
+// DistributedDataParallel on PyTorch's C++ Reducer (compiled in against libtorch 2.6 only;
+// csrc_dist_reducer_available says why not elsewhere). A csrc_dist_ddp holds the dispatching
+// ProcessGroup in front of g's backend, the Reducer (whose autograd hooks average the gradients
+// bucket by bucket during the backward pass) and its Logger.
+typedef void *csrc_dist_ddp;
+char *csrc_dist_reducer_available(void);
+// DistributedDataParallel.__init__: verify_params_across_processes, rank 0's states (parameters,
+// and buffers when broadcasting them) broadcast in broadcast_bucket_bytes buckets, the bucket
+// assignment ({first_bucket_bytes, bucket_cap_bytes}, reversed) and the Reducer over params (those
+// that require grad).
+char *csrc_dist_ddp_new(csrc_dist_group g, csrc_tensor *params, int n, csrc_tensor *states, int n_states,
+                        int64_t bucket_cap_bytes, int64_t first_bucket_bytes, int64_t broadcast_bucket_bytes,
+                        int broadcast_buffers, csrc_dist_ddp *out);
+// DistributedDataParallel._pre_forward: prepare_for_forward when grad is enabled and the step
+// synchronises, rebuild_buckets when grad is enabled, then the n buffers broadcast from rank 0.
+char *csrc_dist_ddp_pre_forward(csrc_dist_ddp d, int grad_enabled, int require_sync, csrc_tensor *buffers, int n,
+                                int64_t broadcast_bucket_bytes);
+// Reducer::prepare_for_backward({}), which _post_forward calls when the step synchronises: it arms
+// the autograd hooks for the next backward pass.
+char *csrc_dist_ddp_prepare_for_backward(csrc_dist_ddp d);
+void csrc_dist_ddp_free(csrc_dist_ddp d);
+
 #ifdef __cplusplus
 }
 #endif

@@ -26,6 +26,13 @@
 // of the host's name (where that name does not resolve, libtorch 2.x warns on stderr and falls back
 // to loopback all the same). Ranks bound either way reach each other on one machine.
 //
+// # DistributedDataParallel's Reducer
+//
+// Where ReducerAvailable (libtorch 2.6), ProcessGroup.NewReducer builds PyTorch's C++ Reducer over
+// the group, behind the dispatching ProcessGroup that Python's DDP hands it, with the collectives
+// of DistributedDataParallel.__init__: package nn/parallel drives it, so that its gradients are
+// averaged during the backward pass and Go ranks can share a DDP job with Python's.
+//
 // # Errors and time
 //
 // Every function returns an error, never panics, and none waits longer than the group's timeout
