@@ -26,6 +26,8 @@ import (
 // loopback, one intra-op thread per rank, against bench/python/ddp.py (PyTorch's DDP). Each side's
 // ranks are started by Launch (aecifar-bench --ranks N -- CMD), as torchrun starts them; the row's
 // figure is rank 0's images per second, and a 2-rank row against the 1-rank row is the scaling.
+// Where PyTorch's C++ Reducer is compiled in (libtorch 2.6) Go's DDP runs on it, as Python's does;
+// AECIFAR_DDP_GO_ALLREDUCE=1 measures Go's own all-reduce after backward instead.
 func init() {
 	register(Benchmark{Name: "ae_step_ddp", Measure: aeStepDDP, Rows: func(b Benchmark, _ int) []Row {
 		return []Row{
@@ -55,7 +57,10 @@ func aeStepDDP(o Options) (Measurement, error) {
 	defer distributed.DestroyProcessGroup()
 	ae := models.NewConvAutoencoder()
 	defer ae.Drop()
-	ddp, err := parallel.NewDistributedDataParallel(ae)
+	// AECIFAR_DDP_GO_ALLREDUCE=1 measures the Go all-reduce after backward where PyTorch's Reducer
+	// is compiled in (libtorch 2.6), for comparing the two.
+	ddp, err := parallel.NewDistributedDataParallel(ae, parallel.DistributedDataParallelOptions{
+		AllReduceAfterBackward: os.Getenv("AECIFAR_DDP_GO_ALLREDUCE") == "1"})
 	if err != nil {
 		return Measurement{}, err
 	}

@@ -192,12 +192,13 @@ func (g *gradSync) prepare() error {
 	return g.ddp.PrepareForward()
 }
 
-// afterBackward averages the gradients over the ranks.
-func (g *gradSync) afterBackward() error {
+// backward is loss.backward(), under DistributedDataParallel when there is a group: the gradients
+// then come out averaged over the ranks.
+func (g *gradSync) backward(loss *torch.Tensor) error {
 	if g == nil || g.ddp == nil {
-		return nil
+		return loss.Backward()
 	}
-	return g.ddp.AllReduceGradients()
+	return g.ddp.Backward(loss)
 }
 
 // sumClassifierEpoch sums a classifier epoch's counts and sums over the ranks. Each rank validates

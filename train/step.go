@@ -43,10 +43,7 @@ func autoencoderStep(ae *models.ConvAutoencoder, opt optim.Optimizer, lossFn *nn
 		return nil, err
 	}
 	loss := lossFn.Forward(ae.Forward(images), images)
-	if err := loss.Backward(); err != nil {
-		return nil, err
-	}
-	if err := sync.afterBackward(); err != nil {
+	if err := sync.backward(loss); err != nil {
 		return nil, err
 	}
 	return loss, opt.Step()
@@ -69,10 +66,7 @@ func classifierStep(clf *models.Classifier, opt optim.Optimizer, criterion *nn.C
 	}
 	output = clf.Forward(data)
 	loss = criterion.Forward(output, target)
-	if err := loss.Backward(); err != nil {
-		return nil, nil, err
-	}
-	if err := sync.afterBackward(); err != nil {
+	if err := sync.backward(loss); err != nil {
 		return nil, nil, err
 	}
 	return output, loss, opt.Step()

@@ -22,6 +22,9 @@ type DistributedDataParallelOptions struct {
 	BroadcastBuffers *bool
 	// BucketCapMB is the size of the gradient buckets after the first; 0 means 25, PyTorch's.
 	BucketCapMB float64
+	// AllReduceAfterBackward averages the gradients in Go after the backward pass even where
+	// PyTorch's C++ Reducer is compiled in (not a PyTorch option: for comparing the two).
+	AllReduceAfterBackward bool
 }
 
 // Bucket sizes of PyTorch 1.13's DDP: the first gradient bucket (dist._DEFAULT_FIRST_BUCKET_BYTES),
@@ -40,19 +43,23 @@ const (
 //   - Forward (or PrepareForward, for a module whose Forward is not one tensor to one) broadcasts
 //     rank 0's buffers first, when BroadcastBuffers and the last forward was not under NoSync, as
 //     PyTorch's broadcast_buffers=True does;
-//   - Backward runs loss.Backward and then averages the gradients across the group: each bucket of
+//   - Backward runs loss.Backward with the gradients averaged across the group: each bucket of
 //     gradients (parameters in reverse order, the first bucket 1 MiB, then BucketCapMB, per dtype
-//     and device) is flattened, multiplied by 1/world size, all-reduced by sum and copied back, as
-//     PyTorch's Reducer computes it.
+//     and device) is flattened, multiplied by 1/world size, all-reduced by sum and copied back.
 //
-// Unlike PyTorch's C++ Reducer, the all-reduce starts after the whole backward pass instead of
-// overlapping with it (the Reducer cannot be built against Debian's libtorch 1.13 headers: its
-// reducer.hpp includes a distributed-autograd header Debian does not ship), and the buckets are not
-// rebuilt in gradient-ready order after the first step. The averaged gradients are the same; the
-// collective sequence is not, so Go ranks cannot share a DistributedDataParallel job with Python
-// DDP ranks (plain collectives, package distributed, can). Every parameter that requires grad must
-// receive a gradient on every rank (PyTorch's find_unused_parameters=False); one that has none
-// contributes zeros and keeps none.
+// Two implementations do that. Where distributed.ReducerAvailable (libtorch 2.6), it is PyTorch's
+// own C++ Reducer, driven as Python's DistributedDataParallel drives it (the same collectives at
+// construction, prepare_for_forward and _rebuild_buckets before each forward,
+// prepare_for_backward before the backward pass): each bucket's all-reduce starts from the autograd
+// hooks as soon as its gradients are ready, overlapping the rest of the backward pass, the buckets
+// are rebuilt in gradient-ready order after the first step, and Go ranks can share one
+// DistributedDataParallel job with Python's. Elsewhere (libtorch 1.13, whose headers lack what
+// reducer.hpp includes; or with AllReduceAfterBackward) Go all-reduces the buckets after the
+// whole backward pass: the same averaged gradients, but no overlap, no rebuilt buckets, and a
+// collective sequence of its own, so those ranks cannot join a job with Python DDP ranks (plain
+// collectives, package distributed, can). Every parameter that requires grad must receive a
+// gradient on every rank (PyTorch's find_unused_parameters=False); with the Go all-reduce one that
+// has none contributes zeros and keeps none.
 //
 // StateDict has the keys of PyTorch's DDP state_dict: the module's, prefixed with "module.";
 // LoadStateDict takes that form or the bare module's.
@@ -65,6 +72,8 @@ type DistributedDataParallel struct {
 	broadcastBuffers bool
 	params           []*torch.Tensor // those that require grad, in parameters() order
 	buckets          [][]int         // indices into params, in all-reduce order
+
+	reducer *distributed.Reducer // nil: the Go all-reduce after backward
 
 	mu               sync.Mutex
 	noSync           bool
@@ -123,13 +132,39 @@ func NewDistributedDataParallel(module nn.Module, opts ...DistributedDataParalle
 	if capMB == 0 {
 		capMB = defaultBucketCapMB
 	}
-	d.buckets = assignBuckets(d.params, []int64{firstBucketBytes, int64(capMB * (1 << 20))})
+	capBytes := int64(capMB * (1 << 20))
+	d.buckets = assignBuckets(d.params, []int64{firstBucketBytes, capBytes})
+	if !o.AllReduceAfterBackward && distributed.ReducerAvailable() == nil {
+		// 2.x's _sync_module_states broadcasts the buffers only with broadcast_buffers.
+		states := append([]*torch.Tensor(nil), all...)
+		if d.broadcastBuffers {
+			states = append(states, st.Buffers()...)
+		}
+		r, err := pg.NewReducer(d.params, states, capBytes, firstBucketBytes, broadcastBucketBytes, d.broadcastBuffers)
+		if err != nil {
+			return nil, fmt.Errorf("parallel: DistributedDataParallel: %w", err)
+		}
+		d.reducer = r
+		return d, nil
+	}
 	// _sync_module_states: rank 0's parameters and buffers, in 250 MiB buckets.
 	states := append(append([]*torch.Tensor(nil), all...), st.Buffers()...)
 	if err := broadcastCoalesced(pg, states, broadcastBucketBytes); err != nil {
 		return nil, fmt.Errorf("parallel: DistributedDataParallel: broadcasting rank 0's parameters: %w", err)
 	}
 	return d, nil
+}
+
+// UsesReducer reports whether the gradients are averaged by PyTorch's C++ Reducer during the
+// backward pass (see the type's doc), not by Go after it.
+func (d *DistributedDataParallel) UsesReducer() bool { return d.reducer != nil }
+
+// Close frees the Reducer, if any, removing its hooks from the parameters (the garbage collector
+// would too); the module is left as it is.
+func (d *DistributedDataParallel) Close() {
+	if d.reducer != nil {
+		d.reducer.Close()
+	}
 }
 
 // ProcessGroup is the group the gradients are averaged over.
@@ -143,6 +178,9 @@ func (d *DistributedDataParallel) Buckets() [][]int { return d.buckets }
 // buffers (see the type's doc). Forward calls it; call it before the module's own forward when that
 // is not one tensor to one.
 func (d *DistributedDataParallel) PrepareForward() error {
+	if d.reducer != nil {
+		return d.reducerPreForward()
+	}
 	d.mu.Lock()
 	sync := d.broadcastBuffers && d.requireParamSync && d.pg.Size() > 1
 	// What the next forward will do, decided as PyTorch decides it at the end of this one.
@@ -157,6 +195,23 @@ func (d *DistributedDataParallel) PrepareForward() error {
 	}
 	if err := broadcastCoalesced(d.pg, bufs, broadcastBucketBytes); err != nil {
 		return fmt.Errorf("parallel: DistributedDataParallel: broadcasting buffers: %w", err)
+	}
+	return nil
+}
+
+// reducerPreForward is _pre_forward with the Reducer (see distributed.Reducer.PreForward).
+func (d *DistributedDataParallel) reducerPreForward() error {
+	grad := torch.IsGradEnabled()
+	d.mu.Lock()
+	requireSync := !d.noSync
+	var bufs []*torch.Tensor
+	if d.broadcastBuffers && d.requireParamSync {
+		bufs = d.state.Buffers()
+	}
+	d.requireParamSync = grad && !d.noSync
+	d.mu.Unlock()
+	if err := d.reducer.PreForward(requireSync, bufs, broadcastBucketBytes); err != nil {
+		return fmt.Errorf("parallel: DistributedDataParallel: %w", err)
 	}
 	return nil
 }
@@ -191,20 +246,35 @@ func (d *DistributedDataParallel) NoSync(fn func() error) error {
 // Backward is loss.backward() under DDP: the backward pass, then (outside NoSync) the gradients
 // averaged across the group.
 func (d *DistributedDataParallel) Backward(loss *torch.Tensor) error {
-	if err := loss.Backward(); err != nil {
-		return err
-	}
 	d.mu.Lock()
 	skip := d.noSync
 	d.mu.Unlock()
+	if d.reducer != nil {
+		// What _post_forward does when the step synchronises: arm the Reducer's hooks, which then
+		// average the gradients during this backward pass.
+		if !skip && torch.IsGradEnabled() {
+			if err := d.reducer.PrepareForBackward(); err != nil {
+				return fmt.Errorf("parallel: DistributedDataParallel: %w", err)
+			}
+		}
+		if err := loss.Backward(); err != nil {
+			return fmt.Errorf("parallel: DistributedDataParallel: backward: %w", err)
+		}
+		return nil
+	}
+	if err := loss.Backward(); err != nil {
+		return err
+	}
 	if skip {
 		return nil
 	}
 	return d.AllReduceGradients()
 }
 
-// AllReduceGradients averages the gradients across the group, bucket by bucket (see the type's
-// doc): what Backward does after the backward pass, for a loop that calls loss.Backward itself.
+// AllReduceGradients averages the gradients across the group, bucket by bucket, in Go (see the
+// type's doc): what Backward does after the backward pass without the Reducer, for a loop that
+// calls loss.Backward itself. With the Reducer, call Backward instead: this then runs the Go
+// buckets, whose collectives Python's DDP ranks would not match.
 func (d *DistributedDataParallel) AllReduceGradients() error {
 	world := d.pg.Size()
 	var err error

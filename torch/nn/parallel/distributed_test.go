@@ -9,12 +9,14 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/aecifar/aecifar/internal/pytorch"
 	"github.com/aecifar/aecifar/torch"
 	"github.com/aecifar/aecifar/torch/distributed"
 	"github.com/aecifar/aecifar/torch/nn"
@@ -25,6 +27,10 @@ import (
 // AECIFAR_DDP_WORKER set, on 127.0.0.1, each run bounded by a context.
 
 const workerEnv = "AECIFAR_DDP_WORKER"
+
+// goAllReduceEnv set to 1 makes workerTrain average with Go's all-reduce after backward even where
+// PyTorch's Reducer is available.
+const goAllReduceEnv = "AECIFAR_DDP_GO_ALLREDUCE"
 
 func TestMain(m *testing.M) {
 	if os.Getenv(workerEnv) != "" {
@@ -88,9 +94,13 @@ func workerTrain() error {
 		return err
 	}
 	m := newNet()
-	ddp, err := NewDistributedDataParallel(m)
+	ddp, err := NewDistributedDataParallel(m, DistributedDataParallelOptions{
+		AllReduceAfterBackward: os.Getenv(goAllReduceEnv) == "1"})
 	if err != nil {
 		return err
+	}
+	if want := os.Getenv(goAllReduceEnv) != "1" && distributed.ReducerAvailable() == nil; ddp.UsesReducer() != want {
+		return fmt.Errorf("UsesReducer %v, want %v", ddp.UsesReducer(), want)
 	}
 	opt, err := optim.NewSGD(nn.ParametersOf(ddp), 0.1)
 	if err != nil {
@@ -155,8 +165,20 @@ func freePort(t *testing.T) int {
 // train runs world ranks of workerTrain and returns each one's parameters.
 func train(t *testing.T, world int) [][][]float32 {
 	t.Helper()
+	return trainMixed(t, strings.Repeat("g", world), "", nil)
+}
+
+// trainMixed runs one rank per letter of who (g: Go's workerTrain, p: bench/python/ddp_peer.py
+// under python) with extra environment variables, and returns each one's parameters.
+func trainMixed(t *testing.T, who, python string, extra []string) [][][]float32 {
+	t.Helper()
 	if !distributed.IsAvailable() {
 		t.Skip(distributed.InitProcessGroup(distributed.Gloo))
+	}
+	world := len(who)
+	peer, err := filepath.Abs(filepath.Join("..", "..", "..", "bench", "python", "ddp_peer.py"))
+	if err != nil {
+		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
@@ -165,8 +187,14 @@ func train(t *testing.T, world int) [][][]float32 {
 	outs := make([]bytes.Buffer, world)
 	for r := range cmds {
 		cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
+		if who[r] == 'p' {
+			cmd = exec.CommandContext(ctx, python, peer)
+			cmd.Dir = t.TempDir() // in the repository, `import torch` would find the Go package torch/
+		}
 		cmd.Env = append(os.Environ(), workerEnv+"=1", "RANK="+strconv.Itoa(r), "WORLD_SIZE="+strconv.Itoa(world),
-			"MASTER_ADDR=127.0.0.1", "MASTER_PORT="+strconv.Itoa(port), "GLOO_SOCKET_IFNAME=lo", "OMP_NUM_THREADS=1")
+			"MASTER_ADDR=127.0.0.1", "MASTER_PORT="+strconv.Itoa(port), "GLOO_SOCKET_IFNAME=lo", "OMP_NUM_THREADS=1",
+			"USE_LIBUV=0") // Debian 13's torch has no libuv; Python's store would ask for it
+		cmd.Env = append(cmd.Env, extra...)
 		cmd.Stdout, cmd.Stderr = &outs[r], &outs[r]
 		cmd.WaitDelay = time.Second
 		if err := cmd.Start(); err != nil {
@@ -184,7 +212,7 @@ func train(t *testing.T, world int) [][][]float32 {
 			}
 		}
 		if err != nil || line == "" || json.Unmarshal([]byte(line), &params[r]) != nil {
-			t.Fatalf("rank %d of %d: %v:\n%s", r, world, err, outs[r].String())
+			t.Fatalf("rank %d of %s: %v:\n%s", r, who, err, outs[r].String())
 		}
 	}
 	return params
@@ -192,23 +220,72 @@ func train(t *testing.T, world int) [][][]float32 {
 
 // TestDDPMatchesOneRank: two ranks with half the batch each train the weights one rank trains with
 // the whole batch, within 1e-6 (on the CPU; the sums differ only in rounding).
+// Where PyTorch's Reducer is available both implementations are checked, the Go all-reduce after
+// backward as well.
 func TestDDPMatchesOneRank(t *testing.T) {
 	one := train(t, 1)[0]
-	two := train(t, 2)
-	worst := 0.0
-	for r, got := range two {
-		if len(got) != len(one) {
-			t.Fatalf("rank %d: %d parameters, want %d", r, len(got), len(one))
-		}
-		for i := range got {
-			for j := range got[i] {
-				worst = max(worst, math.Abs(float64(got[i][j]-one[i][j])))
+	modes := map[string][]string{"default": nil}
+	if distributed.ReducerAvailable() == nil {
+		modes["go-allreduce"] = []string{goAllReduceEnv + "=1"}
+	}
+	for name, env := range modes {
+		t.Run(name, func(t *testing.T) {
+			worst := 0.0
+			for _, got := range trainMixed(t, "gg", "", env) {
+				worst = max(worst, maxDiff(t, got, one))
 			}
+			t.Logf("largest difference from one rank with the whole batch: %.3g", worst)
+			if worst > 1e-6 {
+				t.Errorf("two ranks' weights differ from one rank's by %.3g, want <= 1e-6", worst)
+			}
+		})
+	}
+}
+
+// maxDiff is the largest difference between two ranks' parameter lists.
+func maxDiff(t *testing.T, a, b [][]float32) float64 {
+	t.Helper()
+	if len(a) != len(b) {
+		t.Fatalf("%d parameters against %d", len(a), len(b))
+	}
+	worst := 0.0
+	for i := range a {
+		if len(a[i]) != len(b[i]) {
+			t.Fatalf("parameter %d: %d values against %d", i, len(a[i]), len(b[i]))
+		}
+		for j := range a[i] {
+			worst = max(worst, math.Abs(float64(a[i][j]-b[i][j])))
 		}
 	}
-	t.Logf("largest difference from one rank with the whole batch: %.3g", worst)
-	if worst > 1e-6 {
-		t.Errorf("two ranks' weights differ from one rank's by %.3g, want <= 1e-6", worst)
+	return worst
+}
+
+// TestDDPWithPythonRanks: with PyTorch's Reducer, Go ranks and Python DDP ranks share one
+// DistributedDataParallel job (the same collectives at construction, before each forward and from
+// the backward hooks, the buckets rebuilt after the first step), and every rank ends with the
+// weights that as many Go ranks reach alone, within 1e-6 (with two ranks, those of one rank with
+// the whole batch: TestDDPMatchesOneRank).
+func TestDDPWithPythonRanks(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Python ranks (a few seconds each)")
+	}
+	if err := distributed.ReducerAvailable(); err != nil {
+		t.Skip("Go ranks join Python DDP jobs only with PyTorch's Reducer: ", err)
+	}
+	py, err := pytorch.Find()
+	if err != nil {
+		t.Skip("no Python with torch: ", err)
+	}
+	for _, who := range []string{"gp", "pg", "gpg"} {
+		t.Run(who, func(t *testing.T) {
+			// Go's ranks alone, as many: with 3 ranks of 2 rows, 2 of the batch's 8 rows are left out.
+			want := train(t, len(who))[0]
+			for r, got := range trainMixed(t, who, py, nil) {
+				if d := maxDiff(t, got, want); d > 1e-6 {
+					t.Errorf("rank %d (%c): weights %.3g from those of %d Go ranks", r, who[r], d, len(who))
+				}
+			}
+		})
 	}
 }
 
