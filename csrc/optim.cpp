@@ -63,6 +63,23 @@ static float f32(float x) {
   return v;
 }
 
+// Adam's per-parameter state, allocated on the parameter's first step: exp_avg and exp_avg_sq, and
+// max_exp_avg_sq with amsgrad.
+static void adam_state(const at::Tensor &p, int i, csrc_tensor *exp_avgs, csrc_tensor *exp_avg_sqs,
+                       csrc_tensor *max_exp_avg_sqs, int amsgrad) {
+  if (exp_avgs[i] == nullptr) {
+    exp_avgs[i] = new_zeros(p);
+    exp_avg_sqs[i] = new_zeros(p);
+  }
+  if (amsgrad && max_exp_avg_sqs[i] == nullptr) max_exp_avg_sqs[i] = new_zeros(p);
+}
+
+// A step count as PyTorch's tensor state holds it (capturable, differentiable or fused): a float32
+// scalar on device, starting from the steps taken so far.
+static at::Tensor *step_tensor(int64_t steps, at::Device device) {
+  return new at::Tensor(at::full({}, double(steps), at::TensorOptions().dtype(at::kFloat).device(device)));
+}
+
 // Adam and AdamW differ only in the weight decay: Adam's is L2, added to the gradient; AdamW's is
 // decoupled, the parameter shrunk by lr*weight_decay before the update.
 //
@@ -80,16 +97,10 @@ static void adam_single(csrc_tensor *params, csrc_tensor *exp_avgs, csrc_tensor 
   for (int i = 0; i < n; i++) {
     at::Tensor &p = T(params[i]);
     if (!p.grad().defined()) continue; // PyTorch skips parameters without a gradient
-    if (exp_avgs[i] == nullptr) {
-      exp_avgs[i] = new_zeros(p);
-      exp_avg_sqs[i] = new_zeros(p);
-    }
-    if (amsgrad && max_exp_avg_sqs[i] == nullptr) max_exp_avg_sqs[i] = new_zeros(p);
+    adam_state(p, i, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, amsgrad);
     bool tensor_step = capturable || differentiable;
     if (tensor_step && step_tensors[i] == nullptr) {
-      at::TensorOptions where = at::TensorOptions().dtype(at::kFloat);
-      if (capturable) where = where.device(p.device());
-      step_tensors[i] = new at::Tensor(at::full({}, double(steps[i]), where));
+      step_tensors[i] = step_tensor(steps[i], capturable ? p.device() : at::Device(at::kCPU));
     }
     at::Tensor &exp_avg = T(exp_avgs[i]);
     at::Tensor &exp_avg_sq = T(exp_avg_sqs[i]);
@@ -159,14 +170,8 @@ static void adam_fused(csrc_tensor *params, csrc_tensor *exp_avgs, csrc_tensor *
   for (int i = 0; i < n; i++) {
     at::Tensor &p = T(params[i]);
     if (!p.grad().defined()) continue;
-    if (exp_avgs[i] == nullptr) {
-      exp_avgs[i] = new_zeros(p);
-      exp_avg_sqs[i] = new_zeros(p);
-    }
-    if (amsgrad && max_exp_avg_sqs[i] == nullptr) max_exp_avg_sqs[i] = new_zeros(p);
-    if (step_tensors[i] == nullptr) {
-      step_tensors[i] = new at::Tensor(at::full({}, double(steps[i]), p.options().dtype(at::kFloat)));
-    }
+    adam_state(p, i, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, amsgrad);
+    if (step_tensors[i] == nullptr) step_tensors[i] = step_tensor(steps[i], p.device());
     steps[i]++;
     bucket *b = nullptr;
     for (auto &c : buckets) {
@@ -200,15 +205,8 @@ static void adam_foreach(csrc_tensor *params, csrc_tensor *exp_avgs, csrc_tensor
   for (int i = 0; i < n; i++) {
     at::Tensor &p = T(params[i]);
     if (!p.grad().defined()) continue;
-    if (exp_avgs[i] == nullptr) {
-      exp_avgs[i] = new_zeros(p);
-      exp_avg_sqs[i] = new_zeros(p);
-    }
-    if (amsgrad && max_exp_avg_sqs[i] == nullptr) max_exp_avg_sqs[i] = new_zeros(p);
-    if (capturable && step_tensors[i] == nullptr) {
-      // PyTorch's capturable state: the step as a float32 scalar on the parameter's device.
-      step_tensors[i] = new at::Tensor(at::full({}, double(steps[i]), p.options().dtype(at::kFloat)));
-    }
+    adam_state(p, i, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, amsgrad);
+    if (capturable && step_tensors[i] == nullptr) step_tensors[i] = step_tensor(steps[i], p.device());
     ps.push_back(p);
     avgs.push_back(T(exp_avgs[i]));
     sqs.push_back(T(exp_avg_sqs[i]));
