@@ -131,7 +131,7 @@ func checkFused(g ParamGroup, params []*torch.Tensor) error {
 		if p.Err() != nil {
 			continue // add reports it
 		}
-		if !p.Device().IsCUDA() || !isFloatingPoint(p.DType()) {
+		if isFloat, _ := p.IsFloatingPoint(); !p.Device().IsCUDA() || !isFloat {
 			return fmt.Errorf("optim.Adam: FusedAdam requires all the params to be CUDA, floating point")
 		}
 	}
@@ -142,14 +142,6 @@ func adamHypers(g *ParamGroup) []hyper {
 	return []hyper{fh("lr", &g.LR), ph("betas", &g.Betas), fh("eps", &g.Eps), fh("weight_decay", &g.WeightDecay),
 		bh("amsgrad", &g.AMSGrad), bh("maximize", &g.Maximize), oh("foreach", &g.Foreach),
 		bh("capturable", &g.Capturable), bh("differentiable", &g.Differentiable), bh("fused", &g.Fused), initialLR(g)}
-}
-
-func isFloatingPoint(d torch.DType) bool {
-	switch d {
-	case torch.Float32, torch.Float64, torch.Float16, torch.BFloat16:
-		return true
-	}
-	return false
 }
 
 // adamStep is Adam's or (decoupled) AdamW's step of one group. The implementation follows PyTorch

@@ -1,10 +1,7 @@
 package optim
 
 import (
-	"bytes"
-	"encoding/json"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -44,15 +41,9 @@ const diffGradTol = 1e-5
 // CreateGraph, and after the last step a function of the parameters is differentiated back
 // through every step to the w_k. The trajectories and the w_k's gradients must match PyTorch's.
 func TestDifferentiableMatchesPyTorch(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join("testdata", "differentiable.json"))
-	if err != nil {
-		t.Fatalf("%v (run testdata/gen.py)", err)
-	}
 	var f diffFile
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&f); err != nil {
-		t.Fatal(err)
+	if err := parity.Decode(filepath.Join("testdata", "differentiable.json"), &f); err != nil {
+		t.Fatalf("%v (run testdata/gen.py)", err)
 	}
 	if len(f.Cases) == 0 {
 		t.Fatal("no cases")
@@ -86,17 +77,8 @@ func TestDifferentiableMatchesPyTorch(t *testing.T) {
 				t.Fatal("the group is not differentiable")
 			}
 			for k := range c.Steps {
-				var loss *torch.Tensor
-				for i := range ps {
-					d := ps[i].Sub(ts[i])
-					term := d.Mul(d).Mul(weights[i]).Sum()
-					if loss == nil {
-						loss = term
-					} else {
-						loss = loss.Add(term)
-					}
-				}
-				gs, err := autograd.Grad([]*torch.Tensor{loss.MulScalar(c.Sign)}, ps, autograd.GradOptions{CreateGraph: true})
+				loss := weightedLoss(s, ps, ts, weights).MulScalar(c.Sign)
+				gs, err := autograd.Grad([]*torch.Tensor{loss}, ps, autograd.GradOptions{CreateGraph: true})
 				if err != nil {
 					t.Fatal(err)
 				}

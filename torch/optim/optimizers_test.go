@@ -1,11 +1,8 @@
 package optim
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -52,15 +49,9 @@ type stateEntry struct {
 
 func loadOptimizers(t testing.TB) *optimFile {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", "optimizers.json"))
-	if err != nil {
-		t.Fatalf("%v (run testdata/gen.py)", err)
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
 	var f optimFile
-	if err := dec.Decode(&f); err != nil {
-		t.Fatal(err)
+	if err := parity.Decode(filepath.Join("testdata", "optimizers.json"), &f); err != nil {
+		t.Fatalf("%v (run testdata/gen.py)", err)
 	}
 	if len(f.Cases) == 0 {
 		t.Fatal("optimizers.json records no cases")
@@ -242,17 +233,7 @@ func (p *problem) tryStep(t *testing.T, opt Optimizer, sign float64) (float64, e
 	if err := opt.ZeroGrad(); err != nil {
 		t.Fatal(err)
 	}
-	var loss *torch.Tensor
-	for i := range p.targets {
-		d := s.Attach(p.params[i].Sub(p.targets[i]))
-		term := d.Mul(d).Mul(p.weights[i]).Sum()
-		if loss == nil {
-			loss = term
-		} else {
-			loss = loss.Add(term)
-		}
-	}
-	loss = loss.MulScalar(sign)
+	loss := weightedLoss(s, p.params, p.targets, p.weights).MulScalar(sign)
 	v, err := loss.Item()
 	if err != nil {
 		t.Fatal(err)
@@ -261,6 +242,22 @@ func (p *problem) tryStep(t *testing.T, opt Optimizer, sign float64) (float64, e
 		t.Fatal(err)
 	}
 	return v, opt.Step()
+}
+
+// weightedLoss is the fixtures' loss, sum_k sum(weights_k * (params_k - targets_k)^2) over the
+// targets (weights already |w_k|), in s.
+func weightedLoss(s *torch.Scope, params, targets, weights []*torch.Tensor) *torch.Tensor {
+	var loss *torch.Tensor
+	for i := range targets {
+		d := s.Attach(params[i].Sub(targets[i]))
+		term := d.Mul(d).Mul(weights[i]).Sum()
+		if loss == nil {
+			loss = term
+		} else {
+			loss = loss.Add(term)
+		}
+	}
+	return loss
 }
 
 // f32Tol is the parity tolerance: within 1e-5 of the largest magnitude in the compared tensor
