@@ -86,7 +86,7 @@ func (r *Reducer) call(name string, f func(d *csrc.DistDDP) error, ts ...*torch.
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.d == nil || !r.alive() {
+	if !r.d.Live() {
 		return fmt.Errorf("distributed: %s: the reducer was closed", name)
 	}
 	err := f(r.d)
@@ -96,5 +96,3 @@ func (r *Reducer) call(name string, f func(d *csrc.DistDDP) error, ts ...*torch.
 	}
 	return nil
 }
-
-func (r *Reducer) alive() bool { return r.d != nil && r.d.Live() }

@@ -171,7 +171,8 @@ func (d *DistributedDataParallel) Close() {
 func (d *DistributedDataParallel) ProcessGroup() *distributed.ProcessGroup { return d.pg }
 
 // Buckets is the bucket assignment: indices into the parameters that require grad (in
-// parameters() order), bucket by bucket in the order they are all-reduced.
+// parameters() order), bucket by bucket in the order they are all-reduced. With the Reducer it is
+// the first step's; the Reducer rebuilds its buckets in gradient-ready order after that step.
 func (d *DistributedDataParallel) Buckets() [][]int { return d.buckets }
 
 // PrepareForward does what DDP's forward does before calling the module: broadcast rank 0's
